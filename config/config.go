@@ -1,0 +1,185 @@
+// Package config is the program's typed configuration: the keys of the
+// studio-redshift namespace, their defaults and their validation. It is plain
+// Go with no Pulumi calls, so every rule is tested in microseconds and every
+// mistake is reported before a single resource is registered.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// Project is the Pulumi project name and so the namespace of every key.
+const Project = "studio-redshift"
+
+// Keys are the top-level keys of the project namespace, without the
+// "studio-redshift:" prefix.
+var Keys = []string{"region", "tags", "protect", "producer", "consumer"}
+
+// DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
+const DefaultRedshiftPort = 5439
+
+// DefaultExecutionRolePolicy is the AWS managed policy the Studio execution
+// role gets when consumer.studio.executionRolePolicyArns is not set.
+const DefaultExecutionRolePolicy = "AmazonSageMakerFullAccess"
+
+// Config is the whole validated configuration of one stack.
+type Config struct {
+	// Region both accounts deploy to; VPC peering here is same-region.
+	Region string
+	// Tags become default tags on both providers.
+	Tags map[string]string
+	// Protect guards stateful resources (Studio domain, KMS key) against a
+	// mistaken destroy. Default true.
+	Protect  bool
+	Producer Producer
+	Consumer Consumer
+}
+
+// Account is an AWS account and the credentials its provider uses.
+type Account struct {
+	AccountID string `json:"accountId"`
+	// RoleArn, if set, is assumed by the provider (a deployer role).
+	RoleArn string `json:"roleArn,omitempty"`
+	// Profile, if set, is the named AWS profile the provider starts from.
+	Profile string `json:"profile,omitempty"`
+}
+
+// Producer is the data account: the Redshift cluster and its VPC.
+type Producer struct {
+	Account
+	VPC      ProducerVPC `json:"vpc"`
+	Redshift Redshift    `json:"redshift"`
+}
+
+// ProducerVPC is the existing VPC the cluster runs in.
+type ProducerVPC struct {
+	ID            string   `json:"id"`
+	CIDR          string   `json:"cidr"`
+	RouteTableIDs []string `json:"routeTableIds"`
+}
+
+// Redshift is the existing cluster Studio users query.
+type Redshift struct {
+	ClusterIdentifier string   `json:"clusterIdentifier"`
+	Database          string   `json:"database"`
+	Port              int      `json:"port,omitempty"`
+	SecurityGroupID   string   `json:"securityGroupId"`
+	DBGroups          []string `json:"dbGroups,omitempty"`
+}
+
+// Consumer is the ML account: SageMaker Studio and its VPC.
+type Consumer struct {
+	Account
+	VPC    ConsumerVPC `json:"vpc"`
+	Studio Studio      `json:"studio"`
+}
+
+// ConsumerVPC is the existing VPC Studio runs in, without internet access.
+type ConsumerVPC struct {
+	ID            string   `json:"id"`
+	CIDR          string   `json:"cidr"`
+	SubnetIDs     []string `json:"subnetIds"`
+	RouteTableIDs []string `json:"routeTableIds"`
+	// ExtraEndpoints are interface endpoints added to the ones the program
+	// always creates, by service name without the region prefix ("ecr.api").
+	ExtraEndpoints []string `json:"extraEndpoints,omitempty"`
+}
+
+// Studio is the SageMaker Studio domain and its users.
+type Studio struct {
+	DomainName string `json:"domainName"`
+	// UserProfiles become Studio user profiles, SourceIdentity values and
+	// Redshift database user names, one for one.
+	UserProfiles []string `json:"userProfiles"`
+	// ExecutionRolePolicyArns are managed policies attached to the execution
+	// role; default: AmazonSageMakerFullAccess.
+	ExecutionRolePolicyArns []string `json:"executionRolePolicyArns,omitempty"`
+}
+
+// Partition is the ARN partition of the configured region.
+func (c *Config) Partition() string { return policy.Partition(c.Region) }
+
+// SameAccount reports whether producer and consumer are one account, which is
+// allowed (a first trial often peers two VPCs of one account).
+func (c *Config) SameAccount() bool { return c.Producer.AccountID == c.Consumer.AccountID }
+
+// Parse reads the raw values of the project namespace, keyed without the
+// "studio-redshift:" prefix, as the Pulumi CLI hands them to the program:
+// plain strings for scalars and JSON text for objects and lists. It applies
+// defaults and validates everything, returning one error that lists every
+// problem by key.
+func Parse(raw map[string]string) (*Config, error) {
+	var p problems
+	cfg := &Config{Protect: true}
+
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		if !slices.Contains(Keys, key) {
+			p.add(key, "unknown key; the keys of %s are %s", Project, strings.Join(Keys, ", "))
+		}
+	}
+
+	cfg.Region = strings.TrimSpace(raw["region"])
+	if value, ok := raw["protect"]; ok {
+		protect, err := strconv.ParseBool(strings.TrimSpace(value))
+		if err != nil {
+			p.add("protect", "%q is not a boolean; use true or false", value)
+		}
+		cfg.Protect = protect || err != nil
+	}
+	if value, ok := raw["tags"]; ok {
+		decodeStrict(&p, "tags", value, &cfg.Tags)
+	}
+	if value, ok := raw["producer"]; ok {
+		decodeStrict(&p, "producer", value, &cfg.Producer)
+	} else {
+		p.add("producer", "is required: the data account, its VPC and its Redshift cluster")
+	}
+	if value, ok := raw["consumer"]; ok {
+		decodeStrict(&p, "consumer", value, &cfg.Consumer)
+	} else {
+		p.add("consumer", "is required: the ML account, its VPC and its Studio domain")
+	}
+	if len(p) > 0 {
+		// Shapes are wrong: checking values now would only repeat the noise.
+		return nil, p.err()
+	}
+
+	cfg.applyDefaults()
+	cfg.validate(&p)
+	if len(p) > 0 {
+		return nil, p.err()
+	}
+	return cfg, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Producer.Redshift.Port == 0 {
+		c.Producer.Redshift.Port = DefaultRedshiftPort
+	}
+	if c.Consumer.Studio.ExecutionRolePolicyArns == nil {
+		c.Consumer.Studio.ExecutionRolePolicyArns = []string{
+			policy.ManagedPolicy(c.Partition(), DefaultExecutionRolePolicy),
+		}
+	}
+}
+
+// problems collects validation messages, each prefixed with the key it is about.
+type problems []string
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, key+": "+fmt.Sprintf(format, args...))
+}
+
+func (p problems) err() error {
+	if len(p) == 1 {
+		return fmt.Errorf("invalid %s configuration: %s", Project, p[0])
+	}
+	return errors.New("invalid " + Project + " configuration:\n  " + strings.Join(p, "\n  "))
+}

@@ -1,0 +1,237 @@
+package config
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// validRaw is a complete, valid configuration as the CLI passes it.
+func validRaw() map[string]any {
+	return map[string]any{
+		"region":  "us-east-1",
+		"tags":    map[string]any{"team": "data-platform"},
+		"protect": "true",
+		"producer": map[string]any{
+			"accountId": "111111111111",
+			"vpc": map[string]any{
+				"id":            "vpc-0a1b2c3d4e5f60718",
+				"cidr":          "10.20.0.0/16",
+				"routeTableIds": []any{"rtb-0a1b2c3d4e5f60718"},
+			},
+			"redshift": map[string]any{
+				"clusterIdentifier": "analytics",
+				"database":          "dev",
+				"securityGroupId":   "sg-0a1b2c3d4e5f60718",
+				"dbGroups":          []any{"analysts"},
+			},
+		},
+		"consumer": map[string]any{
+			"accountId": "222222222222",
+			"vpc": map[string]any{
+				"id":            "vpc-0c3d4e5f60718293a",
+				"cidr":          "10.10.0.0/16",
+				"subnetIds":     []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"},
+				"routeTableIds": []any{"rtb-0c3d4e5f60718293a"},
+			},
+			"studio": map[string]any{
+				"domainName":   "analytics-studio",
+				"userProfiles": []any{"alice", "bob"},
+			},
+		},
+	}
+}
+
+// encode renders a configuration the way the Pulumi CLI hands it over:
+// strings as they are, everything else as JSON.
+func encode(t *testing.T, raw map[string]any) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for key, value := range raw {
+		if text, ok := value.(string); ok {
+			out[key] = text
+			continue
+		}
+		data, err := json.Marshal(value)
+		require.NoError(t, err)
+		out[key] = string(data)
+	}
+	return out
+}
+
+// set changes one value at a dotted path ("consumer.vpc.cidr"); a nil value
+// deletes the key.
+func set(raw map[string]any, path string, value any) {
+	parts := strings.Split(path, ".")
+	node := raw
+	for _, part := range parts[:len(parts)-1] {
+		node = node[part].(map[string]any)
+	}
+	if value == nil {
+		delete(node, parts[len(parts)-1])
+		return
+	}
+	node[parts[len(parts)-1]] = value
+}
+
+func TestParseValid(t *testing.T) {
+	cfg, err := Parse(encode(t, validRaw()))
+	require.NoError(t, err)
+
+	assert.Equal(t, "us-east-1", cfg.Region)
+	assert.True(t, cfg.Protect)
+	assert.Equal(t, map[string]string{"team": "data-platform"}, cfg.Tags)
+	assert.Equal(t, DefaultRedshiftPort, cfg.Producer.Redshift.Port, "port defaults to 5439")
+	assert.Equal(t, []string{"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"}, cfg.Consumer.Studio.ExecutionRolePolicyArns,
+		"the execution role gets AmazonSageMakerFullAccess by default")
+	assert.Equal(t, []string{"alice", "bob"}, cfg.Consumer.Studio.UserProfiles)
+	assert.False(t, cfg.SameAccount())
+}
+
+func TestParseAcceptedVariants(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		check  func(*testing.T, *Config)
+	}{
+		{"same account on both sides", func(r map[string]any) { set(r, "consumer.accountId", "111111111111") },
+			func(t *testing.T, c *Config) { assert.True(t, c.SameAccount()) }},
+		{"8-digit legacy resource IDs", func(r map[string]any) { set(r, "producer.vpc.id", "vpc-0a1b2c3d") },
+			func(t *testing.T, c *Config) { assert.Equal(t, "vpc-0a1b2c3d", c.Producer.VPC.ID) }},
+		{"protect off", func(r map[string]any) { r["protect"] = "false" },
+			func(t *testing.T, c *Config) { assert.False(t, c.Protect) }},
+		{"protect absent defaults to true", func(r map[string]any) { delete(r, "protect") },
+			func(t *testing.T, c *Config) { assert.True(t, c.Protect) }},
+		{"custom port", func(r map[string]any) { set(r, "producer.redshift.port", 5440) },
+			func(t *testing.T, c *Config) { assert.Equal(t, 5440, c.Producer.Redshift.Port) }},
+		{"no db groups", func(r map[string]any) { set(r, "producer.redshift.dbGroups", nil) },
+			func(t *testing.T, c *Config) { assert.Empty(t, c.Producer.Redshift.DBGroups) }},
+		{"explicit empty policy list", func(r map[string]any) { set(r, "consumer.studio.executionRolePolicyArns", []any{}) },
+			func(t *testing.T, c *Config) { assert.Empty(t, c.Consumer.Studio.ExecutionRolePolicyArns) }},
+		{"deployer role and profile", func(r map[string]any) {
+			set(r, "producer.roleArn", "arn:aws:iam::111111111111:role/ops/deployer")
+			set(r, "producer.profile", "data-prod")
+		}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "arn:aws:iam::111111111111:role/ops/deployer", c.Producer.RoleArn)
+			assert.Equal(t, "data-prod", c.Producer.Profile)
+		}},
+		{"extra endpoints", func(r map[string]any) { set(r, "consumer.vpc.extraEndpoints", []any{"ecr.api", "ecr.dkr"}) },
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, []string{"ecr.api", "ecr.dkr"}, c.Consumer.VPC.ExtraEndpoints)
+			}},
+		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, "aws-us-gov", c.Partition())
+				assert.Equal(t, []string{"arn:aws-us-gov:iam::aws:policy/AmazonSageMakerFullAccess"}, c.Consumer.Studio.ExecutionRolePolicyArns)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := validRaw()
+			tt.change(raw)
+			cfg, err := Parse(encode(t, raw))
+			require.NoError(t, err)
+			tt.check(t, cfg)
+		})
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		// key is the config key the message must name; want is a further
+		// fragment saying what is wrong or what would be right.
+		key, want string
+	}{
+		{"missing producer", func(r map[string]any) { delete(r, "producer") }, "producer", "is required"},
+		{"missing consumer", func(r map[string]any) { delete(r, "consumer") }, "consumer", "is required"},
+		{"missing region", func(r map[string]any) { delete(r, "region") }, "region", "is required"},
+		{"malformed region", func(r map[string]any) { r["region"] = "US East" }, "region", "not an AWS region"},
+		{"missing account ID", func(r map[string]any) { set(r, "consumer.accountId", nil) }, "consumer.accountId", "is required"},
+		{"short account ID", func(r map[string]any) { set(r, "consumer.accountId", "2222") }, "consumer.accountId", `"2222" is not a 12-digit AWS account ID`},
+		{"unquoted account ID", func(r map[string]any) { set(r, "producer.accountId", 111111111111) }, "producer.accountId", "quote it"},
+		{"malformed role ARN", func(r map[string]any) { set(r, "producer.roleArn", "deployer") }, "producer.roleArn", "not an IAM role ARN"},
+		{"role ARN in another account", func(r map[string]any) { set(r, "consumer.roleArn", "arn:aws:iam::333333333333:role/deployer") }, "consumer.roleArn", "333333333333"},
+		{"profile with spaces", func(r map[string]any) { set(r, "consumer.profile", "ml prod") }, "consumer.profile", "not an AWS CLI profile"},
+		{"malformed VPC ID", func(r map[string]any) { set(r, "producer.vpc.id", "vpc-123") }, "producer.vpc.id", "8 or 17 hex"},
+		{"VPC ID with the wrong prefix", func(r map[string]any) { set(r, "consumer.vpc.id", "subnet-0a1b2c3d4e5f60718") }, "consumer.vpc.id", "not a vpc ID"},
+		{"malformed subnet ID", func(r map[string]any) {
+			set(r, "consumer.vpc.subnetIds", []any{"subnet-0a1b2c3d4e5f60718", "subnet-XYZ"})
+		}, "consumer.vpc.subnetIds[1]", "not a subnet ID"},
+		{"malformed route table ID", func(r map[string]any) { set(r, "producer.vpc.routeTableIds", []any{"rtb-zz"}) }, "producer.vpc.routeTableIds[0]", "not a rtb ID"},
+		{"no producer route tables", func(r map[string]any) { set(r, "producer.vpc.routeTableIds", []any{}) }, "producer.vpc.routeTableIds", "at least 1"},
+		{"malformed security group ID", func(r map[string]any) { set(r, "producer.redshift.securityGroupId", "sg-1") }, "producer.redshift.securityGroupId", "not a sg ID"},
+		{"invalid CIDR", func(r map[string]any) { set(r, "producer.vpc.cidr", "10.20.0.0/33") }, "producer.vpc.cidr", "not an IPv4 CIDR"},
+		{"CIDR with host bits", func(r map[string]any) { set(r, "consumer.vpc.cidr", "10.10.1.0/16") }, "consumer.vpc.cidr", "10.10.0.0/16"},
+		{"CIDR larger than a VPC can be", func(r map[string]any) { set(r, "consumer.vpc.cidr", "10.0.0.0/8") }, "consumer.vpc.cidr", "/16 to /28"},
+		{"overlapping CIDRs", func(r map[string]any) { set(r, "consumer.vpc.cidr", "10.20.128.0/17") }, "consumer.vpc.cidr", "overlaps producer.vpc.cidr"},
+		{"same VPC on both sides", func(r map[string]any) { set(r, "consumer.vpc.id", "vpc-0a1b2c3d4e5f60718") }, "consumer.vpc.id", "cannot be peered with itself"},
+		{"fewer than two subnets", func(r map[string]any) { set(r, "consumer.vpc.subnetIds", []any{"subnet-0a1b2c3d4e5f60718"}) }, "consumer.vpc.subnetIds", "at least 2"},
+		{"duplicate subnet", func(r map[string]any) {
+			set(r, "consumer.vpc.subnetIds", []any{"subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60718"})
+		}, "consumer.vpc.subnetIds[1]", "listed twice"},
+		{"duplicate user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "alice"}) }, "consumer.studio.userProfiles[1]", "listed twice"},
+		{"upper-case user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"Alice"}) }, "consumer.studio.userProfiles[0]", "lower-case"},
+		{"user profile starting with a digit", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"1bob"}) }, "consumer.studio.userProfiles[0]", "starting with a letter"},
+		{"user profile with an underscore", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"carol_x"}) }, "consumer.studio.userProfiles[0]", "Redshift user"},
+		{"user profile too long", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{strings.Repeat("a", 64)}) }, "consumer.studio.userProfiles[0]", "at most 63"},
+		{"no user profiles", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{}) }, "consumer.studio.userProfiles", "at least one"},
+		{"invalid domain name", func(r map[string]any) { set(r, "consumer.studio.domainName", "analytics_studio") }, "consumer.studio.domainName", "not a SageMaker domain name"},
+		{"port below Redshift's range", func(r map[string]any) { set(r, "producer.redshift.port", 80) }, "producer.redshift.port", "1150-65535"},
+		{"port above 65535", func(r map[string]any) { set(r, "producer.redshift.port", 70000) }, "producer.redshift.port", "1150-65535"},
+		{"port as text", func(r map[string]any) { set(r, "producer.redshift.port", "5439") }, "producer.redshift.port", "expected a whole number"},
+		{"invalid cluster identifier", func(r map[string]any) { set(r, "producer.redshift.clusterIdentifier", "Analytics--1") }, "producer.redshift.clusterIdentifier", "lower-case"},
+		{"invalid database", func(r map[string]any) { set(r, "producer.redshift.database", "my-db") }, "producer.redshift.database", "not a Redshift database name"},
+		{"invalid db group", func(r map[string]any) { set(r, "producer.redshift.dbGroups", []any{"Data Team"}) }, "producer.redshift.dbGroups[0]", "not a Redshift group name"},
+		{"unknown nested key", func(r map[string]any) {
+			producer := r["producer"].(map[string]any)
+			producer["accountID"] = producer["accountId"]
+			delete(producer, "accountId")
+		}, "producer.accountID", `did you mean "accountId"`},
+		{"unknown deep key", func(r map[string]any) { set(r, "consumer.vpc.subnets", []any{}) }, "consumer.vpc.subnets", "allowed here"},
+		{"unknown top-level key", func(r map[string]any) { r["regoin"] = "us-east-1" }, "regoin", "unknown key"},
+		{"list where an object belongs", func(r map[string]any) { set(r, "consumer.studio", []any{"alice"}) }, "consumer.studio", "expected an object"},
+		{"structured key that is not JSON", func(r map[string]any) { r["producer"] = "111111111111" }, "producer", "expected an object"},
+		{"protect not a boolean", func(r map[string]any) { r["protect"] = "yes" }, "protect", "true or false"},
+		{"reserved tag prefix", func(r map[string]any) { r["tags"] = map[string]any{"aws:owner": "x"} }, "tags.aws:owner", "reserved"},
+		{"default endpoint listed again", func(r map[string]any) { set(r, "consumer.vpc.extraEndpoints", []any{"sts"}) }, "consumer.vpc.extraEndpoints[0]", "created by default"},
+		{"s3 as an interface endpoint", func(r map[string]any) { set(r, "consumer.vpc.extraEndpoints", []any{"s3"}) }, "consumer.vpc.extraEndpoints[0]", "gateway endpoint"},
+		{"malformed endpoint name", func(r map[string]any) {
+			set(r, "consumer.vpc.extraEndpoints", []any{"com.amazonaws.us-east-1.ecr.api "})
+		}, "consumer.vpc.extraEndpoints[0]", "not a service name"},
+		{"malformed policy ARN", func(r map[string]any) {
+			set(r, "consumer.studio.executionRolePolicyArns", []any{"AmazonSageMakerFullAccess"})
+		}, "consumer.studio.executionRolePolicyArns[0]", "not a managed policy ARN"},
+		{"policy ARN of another partition", func(r map[string]any) {
+			set(r, "consumer.studio.executionRolePolicyArns", []any{"arn:aws-cn:iam::aws:policy/AmazonSageMakerFullAccess"})
+		}, "consumer.studio.executionRolePolicyArns[0]", "partition"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := validRaw()
+			tt.change(raw)
+			cfg, err := Parse(encode(t, raw))
+			require.Error(t, err)
+			assert.Nil(t, cfg)
+			assert.Contains(t, err.Error(), tt.key+":", "the message names the key")
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	raw := validRaw()
+	set(raw, "producer.accountId", "1")
+	set(raw, "consumer.vpc.cidr", "10.20.0.0/16")
+	set(raw, "consumer.studio.userProfiles", []any{"Bob"})
+
+	_, err := Parse(encode(t, raw))
+	require.Error(t, err)
+	for _, key := range []string{"producer.accountId:", "consumer.vpc.cidr:", "consumer.studio.userProfiles[0]:"} {
+		assert.Contains(t, err.Error(), key)
+	}
+}

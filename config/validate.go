@@ -1,0 +1,253 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+var (
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	// IAM role ARN: partition, account, optional path and a name of at most 64 characters.
+	roleArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+	// Managed policy ARN, AWS managed ("aws") or customer managed (an account).
+	policyArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$`)
+	profilePattern   = regexp.MustCompile(`^[\w.+@:/-]+$`)
+	// SageMaker's pattern for domain names.
+	domainNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
+	// SageMaker's user profile pattern narrowed to what Redshift accepts as a
+	// DbUser: lower case, starting with a letter.
+	userProfilePattern = regexp.MustCompile(`^[a-z](-*[a-z0-9]){0,62}$`)
+	// Redshift: 1-63 lower-case letters, digits or single hyphens, starting
+	// with a letter, not ending with a hyphen.
+	clusterIdentifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,62}$`)
+	// Redshift identifiers as stored: lower case, starting with a letter or underscore.
+	databasePattern = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,63}$`)
+	dbGroupPattern  = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,126}$`)
+	// Interface endpoint service names below the region, e.g. ecr.api, ecr.dkr.
+	endpointPattern = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
+)
+
+// validate checks values once every key has the right shape.
+func (c *Config) validate(p *problems) {
+	switch {
+	case c.Region == "":
+		p.add("region", "is required: the AWS region of both accounts, e.g. us-east-1")
+	case !regionPattern.MatchString(c.Region):
+		p.add("region", "%q is not an AWS region name such as us-east-1", c.Region)
+	}
+	for key, value := range c.Tags {
+		checkTag(p, key, value)
+	}
+
+	c.Producer.Account.check(p, "producer")
+	c.Consumer.Account.check(p, "consumer")
+
+	producerCIDR := checkVPC(p, "producer.vpc", c.Producer.VPC.ID, c.Producer.VPC.CIDR)
+	checkIDs(p, "producer.vpc.routeTableIds", "rtb", c.Producer.VPC.RouteTableIDs, 1, "the producer route tables that get the route to the consumer VPC")
+	consumerCIDR := checkVPC(p, "consumer.vpc", c.Consumer.VPC.ID, c.Consumer.VPC.CIDR)
+	checkIDs(p, "consumer.vpc.subnetIds", "subnet", c.Consumer.VPC.SubnetIDs, 2, "private subnets for Studio in at least two availability zones")
+	checkIDs(p, "consumer.vpc.routeTableIds", "rtb", c.Consumer.VPC.RouteTableIDs, 1, "the consumer route tables that get the route to the producer VPC")
+	if producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
+		p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges", consumerCIDR, producerCIDR)
+	}
+	if c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
+		p.add("consumer.vpc.id", "%s is also producer.vpc.id; a VPC cannot be peered with itself", c.Consumer.VPC.ID)
+	}
+	c.checkEndpoints(p)
+
+	c.checkRedshift(p)
+	c.checkStudio(p)
+}
+
+func checkTag(p *problems, key, value string) {
+	switch {
+	case key == "" || len(key) > 128:
+		p.add("tags", "key %q must be 1 to 128 characters", key)
+	case strings.HasPrefix(strings.ToLower(key), "aws:"):
+		p.add("tags."+key, "the aws: prefix is reserved for AWS")
+	case len(value) > 256:
+		p.add("tags."+key, "value is %d characters; AWS allows at most 256", len(value))
+	}
+}
+
+// check validates an account ID and the optional credentials the provider
+// for that account uses.
+func (a Account) check(p *problems, side string) {
+	accountID, roleArn, profile := a.AccountID, a.RoleArn, a.Profile
+	switch {
+	case accountID == "":
+		p.add(side+".accountId", "is required: the 12-digit ID of the %s account", side)
+	case !accountIDPattern.MatchString(accountID):
+		p.add(side+".accountId", "%q is not a 12-digit AWS account ID", accountID)
+	}
+	if roleArn != "" {
+		match := roleArnPattern.FindStringSubmatch(roleArn)
+		switch {
+		case match == nil:
+			p.add(side+".roleArn", "%q is not an IAM role ARN such as arn:aws:iam::%s:role/deployer", roleArn, placeholderAccount(accountID))
+		case accountIDPattern.MatchString(accountID) && match[2] != accountID:
+			p.add(side+".roleArn", "role is in account %s but %s.accountId is %s; the %s provider assumes this role to act in %s.accountId", match[2], side, accountID, side, side)
+		}
+	}
+	if profile != "" && !profilePattern.MatchString(profile) {
+		p.add(side+".profile", "%q is not an AWS CLI profile name (letters, digits and ._-+@:/ only)", profile)
+	}
+}
+
+func placeholderAccount(accountID string) string {
+	if accountIDPattern.MatchString(accountID) {
+		return accountID
+	}
+	return "111111111111"
+}
+
+// checkVPC validates a VPC ID and CIDR and returns the parsed CIDR (invalid
+// when it is not usable for further checks).
+func checkVPC(p *problems, key, id, cidr string) netip.Prefix {
+	checkID(p, key+".id", "vpc", id)
+	if cidr == "" {
+		p.add(key+".cidr", "is required: the VPC's IPv4 CIDR block, e.g. 10.20.0.0/16")
+		return netip.Prefix{}
+	}
+	prefix, err := netip.ParsePrefix(cidr)
+	switch {
+	case err != nil || !prefix.Addr().Is4():
+		p.add(key+".cidr", "%q is not an IPv4 CIDR block such as 10.20.0.0/16", cidr)
+		return netip.Prefix{}
+	case prefix.Masked() != prefix:
+		p.add(key+".cidr", "%q has host bits set; the block starts at %s", cidr, prefix.Masked())
+		return netip.Prefix{}
+	case prefix.Bits() < 16 || prefix.Bits() > 28:
+		p.add(key+".cidr", "%q is a /%d; AWS VPC blocks are /16 to /28", cidr, prefix.Bits())
+		return netip.Prefix{}
+	}
+	return prefix
+}
+
+// resourceIDPatterns match EC2 resource IDs: the type's prefix, then 8 or 17 hex digits.
+var resourceIDPatterns = map[string]*regexp.Regexp{}
+
+func init() {
+	for _, prefix := range []string{"vpc", "subnet", "rtb", "sg"} {
+		resourceIDPatterns[prefix] = regexp.MustCompile(`^` + prefix + `-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	}
+}
+
+func checkID(p *problems, key, prefix, id string) {
+	if id == "" {
+		p.add(key, "is required: an ID such as %s-0a1b2c3d4e5f60718", prefix)
+		return
+	}
+	if !resourceIDPatterns[prefix].MatchString(id) {
+		p.add(key, "%q is not a %s ID (%s- followed by 8 or 17 hex digits)", id, prefix, prefix)
+	}
+}
+
+// checkIDs validates a list of resource IDs: at least min of them, each well
+// formed, none twice.
+func checkIDs(p *problems, key, prefix string, ids []string, min int, what string) {
+	if len(ids) < min {
+		p.add(key, "has %d entries but needs at least %d: %s", len(ids), min, what)
+	}
+	seen := map[string]bool{}
+	for i, id := range ids {
+		checkID(p, fmt.Sprintf("%s[%d]", key, i), prefix, id)
+		if seen[id] {
+			p.add(fmt.Sprintf("%s[%d]", key, i), "%q is listed twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+// DefaultEndpoints are the interface endpoints Studio in VpcOnly mode and the
+// notebook flow need without a NAT gateway.
+var DefaultEndpoints = []string{"sagemaker.api", "sagemaker.runtime", "studio", "sts", "logs", "redshift", "redshift-data"}
+
+func (c *Config) checkEndpoints(p *problems) {
+	seen := map[string]bool{}
+	for i, name := range c.Consumer.VPC.ExtraEndpoints {
+		key := fmt.Sprintf("consumer.vpc.extraEndpoints[%d]", i)
+		switch {
+		case !endpointPattern.MatchString(name):
+			p.add(key, "%q is not a service name such as ecr.api (the part after com.amazonaws.%s.)", name, c.Region)
+		case name == "s3":
+			p.add(key, "s3 is already reachable through the S3 gateway endpoint the program creates")
+		case slices.Contains(DefaultEndpoints, name):
+			p.add(key, "%q is created by default; remove it (defaults: %s)", name, strings.Join(DefaultEndpoints, ", "))
+		case seen[name]:
+			p.add(key, "%q is listed twice", name)
+		}
+		seen[name] = true
+	}
+}
+
+func (c *Config) checkRedshift(p *problems) {
+	r := c.Producer.Redshift
+	switch {
+	case r.ClusterIdentifier == "":
+		p.add("producer.redshift.clusterIdentifier", "is required: the identifier of the existing cluster")
+	case !clusterIdentifierPattern.MatchString(r.ClusterIdentifier):
+		p.add("producer.redshift.clusterIdentifier", "%q is not a Redshift cluster identifier (1-63 lower-case letters, digits or single hyphens, starting with a letter)", r.ClusterIdentifier)
+	}
+	switch {
+	case r.Database == "":
+		p.add("producer.redshift.database", "is required: the database users connect to, e.g. dev")
+	case !databasePattern.MatchString(r.Database):
+		p.add("producer.redshift.database", "%q is not a Redshift database name (lower-case letters, digits, _ or $, starting with a letter or _, at most 64)", r.Database)
+	}
+	if r.Port < 1150 || r.Port > 65535 {
+		p.add("producer.redshift.port", "%d is not a Redshift port; clusters listen on 1150-65535 (default %d)", r.Port, DefaultRedshiftPort)
+	}
+	checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+	seen := map[string]bool{}
+	for i, group := range r.DBGroups {
+		key := fmt.Sprintf("producer.redshift.dbGroups[%d]", i)
+		switch {
+		case !dbGroupPattern.MatchString(group):
+			p.add(key, "%q is not a Redshift group name (lower-case letters, digits, _ or $, starting with a letter or _)", group)
+		case seen[group]:
+			p.add(key, "%q is listed twice", group)
+		}
+		seen[group] = true
+	}
+}
+
+func (c *Config) checkStudio(p *problems) {
+	s := c.Consumer.Studio
+	switch {
+	case s.DomainName == "":
+		p.add("consumer.studio.domainName", "is required: the name of the Studio domain to create")
+	case !domainNamePattern.MatchString(s.DomainName):
+		p.add("consumer.studio.domainName", "%q is not a SageMaker domain name (letters, digits and hyphens, starting and ending with a letter or digit, at most 63)", s.DomainName)
+	}
+	if len(s.UserProfiles) == 0 {
+		p.add("consumer.studio.userProfiles", "needs at least one user profile name, e.g. [alice]")
+	}
+	seen := map[string]bool{}
+	for i, name := range s.UserProfiles {
+		key := fmt.Sprintf("consumer.studio.userProfiles[%d]", i)
+		switch {
+		case !userProfilePattern.MatchString(name):
+			p.add(key, "%q cannot be both a Studio user profile and a Redshift user; use lower-case letters, digits and hyphens, starting with a letter, at most 63", name)
+		case seen[name]:
+			p.add(key, "%q is listed twice", name)
+		}
+		seen[name] = true
+	}
+	for i, arn := range s.ExecutionRolePolicyArns {
+		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)
+		match := policyArnPattern.FindStringSubmatch(arn)
+		switch {
+		case match == nil:
+			p.add(key, "%q is not a managed policy ARN such as %s", arn, policy.ManagedPolicy(c.Partition(), DefaultExecutionRolePolicy))
+		case match[1] != c.Partition():
+			p.add(key, "%q is in partition %s but region %s is in %s", arn, match[1], c.Region, c.Partition())
+		}
+	}
+}
