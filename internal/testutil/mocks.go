@@ -1,0 +1,291 @@
+// Package testutil runs the program under Pulumi's mock engine with mocks
+// that answer like AWS would: every resource gets an ID and ARN of its real
+// shape, in the account and region of the provider it was created with, so
+// that tests follow real ARNs from the resource that makes them into the
+// policies that name them.
+package testutil
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ProviderType is the type token of an explicit AWS provider.
+const ProviderType = "pulumi:providers:aws"
+
+// Resource is one registered resource as the mocks saw it.
+type Resource struct {
+	Type    string
+	Name    string
+	URN     string
+	Parent  string
+	ID      string
+	Custom  bool
+	Protect bool
+	// RetainOnDelete is the resource option of that name.
+	RetainOnDelete bool
+	// Dependencies are the URNs the resource waits for: those its inputs
+	// come from and any DependsOn.
+	Dependencies []string
+	// Provider is the logical name of the explicit provider the resource was
+	// created with; Account and Region are that provider's.
+	Provider string
+	Account  string
+	Region   string
+	Inputs   resource.PropertyMap
+	Outputs  resource.PropertyMap
+}
+
+// Input returns an input property as plain Go values (strings, float64,
+// bool, []any, map[string]any), or nil when it is absent.
+func (r Resource) Input(key string) any {
+	value, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return value.Mappable()
+}
+
+// Output returns an output property like Input.
+func (r Resource) Output(key string) any {
+	value, ok := r.Outputs[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return value.Mappable()
+}
+
+// String returns a string input, or "" when it is absent or not a string.
+func (r Resource) String(key string) string {
+	text, _ := r.Input(key).(string)
+	return text
+}
+
+type provider struct{ name, account, region string }
+
+// Mocks implements pulumi.MockResourceMonitor and records what was registered.
+type Mocks struct {
+	project   string
+	stack     string
+	mu        sync.Mutex
+	providers map[string]provider // by provider ID
+	resources []Resource
+}
+
+// NewMocks returns empty mocks for a project's stack.
+func NewMocks(project, stack string) *Mocks {
+	return &Mocks{project: project, stack: stack, providers: map[string]provider{}}
+}
+
+// Call answers provider functions. The program invokes none; reaching here
+// means it started depending on an invoke that must be mocked on purpose.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("unexpected invoke %s: the program builds its data without provider functions", args.Token)
+}
+
+// NewResource answers a registration with a realistic ID and outputs.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	r := Resource{
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		Custom: args.Custom,
+		Inputs: args.Inputs,
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.Parent = rpc.GetParent()
+		r.Protect = rpc.GetProtect()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		r.Dependencies = append(r.Dependencies, rpc.GetDependencies()...)
+	}
+	if args.Provider != "" {
+		id := args.Provider[strings.LastIndex(args.Provider, "::")+2:]
+		p := m.providers[id]
+		r.Provider, r.Account, r.Region = p.name, p.account, p.region
+	}
+
+	outputs := args.Inputs.Copy()
+	set := func(key string, value any) {
+		outputs[resource.PropertyKey(key)] = resource.NewPropertyValue(value)
+	}
+	r.ID = m.respond(&r, set)
+	r.Outputs = outputs
+	r.URN = m.urn(r.Parent, r.Type, r.Name)
+	m.resources = append(m.resources, r)
+	return r.ID, outputs, nil
+}
+
+// urn builds a resource's URN as the engine does, so parents can be matched.
+func (m *Mocks) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
+}
+
+// respond computes the ID and the computed outputs AWS would return.
+func (m *Mocks) respond(r *Resource, set func(string, any)) string {
+	partition := "aws"
+	hexID := func(n int) string { return hexOf(r.Type+"/"+r.Name, n) }
+	arn := func(service, region, resourcePart string) string {
+		value := fmt.Sprintf("arn:%s:%s:%s:%s:%s", partition, service, region, r.Account, resourcePart)
+		set("arn", value)
+		return value
+	}
+	// physicalName is the name AWS gets: the explicit one, or Pulumi's
+	// auto-name (logical name plus a random suffix).
+	physicalName := func() string {
+		if name := r.String("name"); name != "" {
+			return name
+		}
+		name := r.Name + "-" + hexID(7)
+		set("name", name)
+		return name
+	}
+
+	switch r.Type {
+	case ProviderType:
+		id := r.Name + "-provider-" + hexID(8)
+		account := ""
+		if ids, ok := r.Input("allowedAccountIds").([]any); ok && len(ids) > 0 {
+			account, _ = ids[0].(string)
+		}
+		m.providers[id] = provider{name: r.Name, account: account, region: r.String("region")}
+		return id
+	case "aws:iam/role:Role":
+		name := physicalName()
+		path := r.String("path")
+		if path == "" {
+			path = "/"
+		}
+		arn("iam", "", "role"+path+name)
+		set("uniqueId", "AROA"+strings.ToUpper(hexID(17)))
+		return name
+	case "aws:iam/policy:Policy":
+		name := physicalName()
+		return arn("iam", "", "policy/"+name)
+	case "aws:iam/rolePolicy:RolePolicy":
+		return r.String("role") + ":" + physicalName()
+	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+		return r.String("role") + "-" + hexID(20)
+	case "aws:kms/key:Key":
+		h := hexID(32)
+		id := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+		arn("kms", r.Region, "key/"+id)
+		set("keyId", id)
+		return id
+	case "aws:kms/alias:Alias":
+		name := r.String("name")
+		if name == "" {
+			name = r.String("namePrefix") + hexID(8)
+			set("name", name)
+		}
+		arn("kms", r.Region, name)
+		return name
+	case "aws:ec2/securityGroup:SecurityGroup":
+		id := "sg-" + hexID(17)
+		arn("ec2", r.Region, "security-group/"+id)
+		return id
+	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+		id := "sgr-" + hexID(17)
+		arn("ec2", r.Region, "security-group-rule/"+id)
+		set("securityGroupRuleId", id)
+		return id
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		id := "vpce-" + hexID(17)
+		arn("ec2", r.Region, "vpc-endpoint/"+id)
+		if r.String("vpcEndpointType") == "Gateway" {
+			set("prefixListId", "pl-"+hexID(8))
+		} else {
+			set("dnsEntries", []any{map[string]any{
+				"dnsName": id + "." + r.String("serviceName") + ".vpce.amazonaws.com", "hostedZoneId": "Z" + strings.ToUpper(hexID(13)),
+			}})
+		}
+		return id
+	case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+		id := "pcx-" + hexID(17)
+		arn("ec2", r.Region, "vpc-peering-connection/"+id)
+		set("acceptStatus", "pending-acceptance")
+		return id
+	case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+		set("acceptStatus", "active")
+		return r.String("vpcPeeringConnectionId")
+	case "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions":
+		return r.String("vpcPeeringConnectionId")
+	case "aws:ec2/route:Route":
+		return "r-" + r.String("routeTableId") + hexID(10)
+	case "aws:sagemaker/domain:Domain":
+		id := "d-" + hexID(12)
+		arn("sagemaker", r.Region, "domain/"+id)
+		set("url", fmt.Sprintf("https://%s.studio.%s.sagemaker.aws", id, r.Region))
+		set("homeEfsFileSystemId", "fs-"+hexID(17))
+		set("securityGroupIdForDomainBoundary", "sg-"+hexID(17)[1:]+"0")
+		return id
+	case "aws:sagemaker/userProfile:UserProfile":
+		id := arn("sagemaker", r.Region, "user-profile/"+r.String("domainId")+"/"+r.String("userProfileName"))
+		set("homeEfsFileSystemUid", "200001")
+		return id
+	}
+	if !r.Custom {
+		return "" // component resources have no ID
+	}
+	service := strings.SplitN(strings.TrimPrefix(r.Type, "aws:"), "/", 2)[0]
+	arn(service, r.Region, r.Name)
+	return r.Name + "-" + hexID(8)
+}
+
+// hexOf derives stable hex digits from a seed, so runs are repeatable.
+func hexOf(seed string, n int) string {
+	sum := sha256.Sum256([]byte(seed))
+	digits := hex.EncodeToString(sum[:])
+	for len(digits) < n {
+		digits += digits
+	}
+	return digits[:n]
+}
+
+// Resources returns every registered resource, ordered by type and name.
+func (m *Mocks) Resources() []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := append([]Resource(nil), m.resources...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// OfType returns the registered resources of one type token.
+func (m *Mocks) OfType(typ string) []Resource {
+	var out []Resource
+	for _, r := range m.Resources() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Named returns the resource of the given type and logical name.
+func (m *Mocks) Named(typ, name string) (Resource, bool) {
+	for _, r := range m.OfType(typ) {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
