@@ -1,0 +1,107 @@
+// Package producer is the data account's side: the role Studio users assume
+// to fetch Redshift credentials as themselves, the routes back to the Studio
+// VPC and the cluster's ingress from it.
+package producer
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Producer is the data account's side of the system.
+type Producer struct {
+	pulumi.ResourceState
+
+	// RoleArn is the role the Studio execution role assumes.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// RoleName is its name, for attaching further policies.
+	RoleName pulumi.StringOutput `pulumi:"roleName"`
+}
+
+// ProducerArgs are the inputs of NewProducer. Create it with the producer
+// account's provider (pulumi.Provider); every child inherits it.
+type ProducerArgs struct {
+	// Cluster is the Redshift cluster users query. Required.
+	Cluster Cluster
+	// ClusterSecurityGroupID is the cluster's security group; it gets the
+	// ingress rule from the consumer VPC. Required.
+	ClusterSecurityGroupID string
+	// Port is the cluster's port. Required.
+	Port int
+	// ExecutionRoleArn is the Studio execution role, the only principal the
+	// producer role trusts. Required.
+	ExecutionRoleArn pulumi.StringInput
+	// UserProfiles are the SourceIdentity values allowed to assume the role.
+	// Required, at least one.
+	UserProfiles []string
+	// RouteTableIDs are the producer route tables that get a route to the
+	// consumer VPC. Required.
+	RouteTableIDs []string
+	// ConsumerCIDR is the consumer VPC's block. Required.
+	ConsumerCIDR string
+	// PeeringConnectionID is the accepted peering connection. Required.
+	PeeringConnectionID pulumi.StringInput
+}
+
+// NewProducer registers the producer side.
+func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...pulumi.ResourceOption) (*Producer, error) {
+	comp := &Producer{}
+	if err := ctx.RegisterComponentResource("studioredshift:index:Producer", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	trust := args.ExecutionRoleArn.ToStringOutput().ApplyT(func(executionRoleArn string) (string, error) {
+		return TrustPolicy(executionRoleArn, args.UserProfiles).JSON()
+	}).(pulumi.StringOutput)
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + args.Cluster.Identifier + " as themselves"),
+		AssumeRolePolicy: trust,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("producer role: %w", err)
+	}
+
+	permissions, err := PermissionPolicy(args.Cluster).JSON()
+	if err != nil {
+		return nil, fmt.Errorf("producer role policy: %w", err)
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-redshift-access", &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: pulumi.String(permissions),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("producer role policy: %w", err)
+	}
+
+	for _, routeTableID := range args.RouteTableIDs {
+		if _, err := ec2.NewRoute(ctx, name+"-route-"+routeTableID, &ec2.RouteArgs{
+			RouteTableId:           pulumi.String(routeTableID),
+			DestinationCidrBlock:   pulumi.String(args.ConsumerCIDR),
+			VpcPeeringConnectionId: args.PeeringConnectionID,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("producer route in %s: %w", routeTableID, err)
+		}
+	}
+
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: pulumi.String(args.ClusterSecurityGroupID),
+		Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(args.Port),
+		ToPort:          pulumi.Int(args.Port),
+		CidrIpv4:        pulumi.String(args.ConsumerCIDR),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("cluster ingress on port %d: %w", args.Port, err)
+	}
+
+	comp.RoleArn = role.Arn
+	comp.RoleName = role.Name
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"roleArn":  role.Arn,
+		"roleName": role.Name,
+	})
+}

@@ -1,0 +1,608 @@
+package program
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
+	"github.com/studio-redshift/studio-redshift/internal/testutil"
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// Values of Pulumi.dev.yaml the assertions refer to.
+const (
+	producerAccount = "111111111111"
+	consumerAccount = "222222222222"
+	producerCIDR    = "10.20.0.0/16"
+	consumerCIDR    = "10.10.0.0/16"
+)
+
+// Resource type tokens.
+const (
+	roleType          = "aws:iam/role:Role"
+	rolePolicyType    = "aws:iam/rolePolicy:RolePolicy"
+	attachmentType    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	keyType           = "aws:kms/key:Key"
+	securityGroupType = "aws:ec2/securityGroup:SecurityGroup"
+	ingressType       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egressType        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	endpointType      = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	routeType         = "aws:ec2/route:Route"
+	peeringType       = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+	accepterType      = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+	optionsType       = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
+	domainType        = "aws:sagemaker/domain:Domain"
+	userProfileType   = "aws:sagemaker/userProfile:UserProfile"
+)
+
+func devConfig(t *testing.T) map[string]string {
+	t.Helper()
+	values, err := stackconfig.Load("..", "dev")
+	require.NoError(t, err)
+	return values
+}
+
+// withConsumer returns the dev configuration with the consumer object changed.
+func withConsumer(t *testing.T, values map[string]string, change func(map[string]any)) map[string]string {
+	t.Helper()
+	var consumer map[string]any
+	require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:consumer"]), &consumer))
+	change(consumer)
+	text, err := json.Marshal(consumer)
+	require.NoError(t, err)
+	values["studio-redshift:consumer"] = string(text)
+	return values
+}
+
+func run(t *testing.T, values map[string]string) *testutil.Result {
+	t.Helper()
+	result, err := testutil.Run(Run, config.Project, "dev", values)
+	require.NoError(t, err)
+	return result
+}
+
+func one(t *testing.T, result *testutil.Result, typ, name string) testutil.Resource {
+	t.Helper()
+	r, ok := result.Named(typ, name)
+	require.True(t, ok, "no %s named %s", typ, name)
+	return r
+}
+
+func parsePolicy(t *testing.T, r testutil.Resource, key string) policy.Document {
+	t.Helper()
+	doc, err := policy.Parse(r.String(key))
+	require.NoError(t, err, r.URN)
+	require.Equal(t, policy.Version, doc.Version, r.URN)
+	return doc
+}
+
+func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
+	t.Helper()
+	for _, s := range doc.Statement {
+		if s.Sid == sid {
+			return s
+		}
+	}
+	require.Failf(t, "statement missing", "no statement %q", sid)
+	return policy.Statement{}
+}
+
+// expectedProvider is the account each resource belongs in: consumer-side
+// components in the ML account, producer-side in the data account, and the
+// peering split between requester and accepter.
+func expectedProvider(r testutil.Resource) string {
+	switch {
+	case strings.Contains(r.Parent, "studioredshift:index:Producer"):
+		return "producer"
+	case strings.Contains(r.Parent, "studioredshift:index:Peering"):
+		if strings.HasSuffix(r.Name, "-accept") || strings.HasSuffix(r.Name, "-accepter-dns") {
+			return "producer"
+		}
+		return "consumer"
+	default:
+		return "consumer"
+	}
+}
+
+func TestEveryResourceSitsInItsAccount(t *testing.T) {
+	result := run(t, devConfig(t))
+	accounts := map[string]string{"producer": producerAccount, "consumer": consumerAccount}
+
+	count := 0
+	for _, r := range result.Resources() {
+		if !r.Custom || r.Type == testutil.ProviderType {
+			continue
+		}
+		count++
+		assert.Contains(t, r.Parent, "studioredshift:index:", "%s is not inside a component", r.URN)
+		want := expectedProvider(r)
+		assert.Equal(t, want, r.Provider, "%s uses the wrong provider", r.URN)
+		assert.Equal(t, accounts[want], r.Account, "%s lands in the wrong account", r.URN)
+		assert.Equal(t, "us-east-1", r.Region, r.URN)
+	}
+	assert.Greater(t, count, 40, "the dev stack registers the whole system")
+}
+
+func TestProvidersAreExplicitPerAccount(t *testing.T) {
+	result := run(t, devConfig(t))
+	providers := result.OfType(testutil.ProviderType)
+	require.Len(t, providers, 2)
+	for _, p := range providers {
+		want := map[string]string{"producer": producerAccount, "consumer": consumerAccount}[p.Name]
+		assert.Equal(t, []any{want}, p.Input("allowedAccountIds"), p.Name)
+		assert.Equal(t, "us-east-1", p.String("region"), p.Name)
+		assert.Equal(t, map[string]any{"tags": map[string]any{"team": "data-platform", "project": "studio-redshift"}},
+			p.Input("defaultTags"), p.Name)
+		assert.Nil(t, p.Input("assumeRole"), "no deployer role configured for %s", p.Name)
+	}
+}
+
+func TestProviderCredentials(t *testing.T) {
+	values := withConsumer(t, devConfig(t), func(c map[string]any) {
+		c["roleArn"] = "arn:aws:iam::222222222222:role/deployer"
+		c["profile"] = "ml-prod"
+	})
+	consumerProvider := one(t, run(t, values), testutil.ProviderType, "consumer")
+	assert.Equal(t, "arn:aws:iam::222222222222:role/deployer", consumerProvider.Input("assumeRole").(map[string]any)["roleArn"])
+	assert.Equal(t, "ml-prod", consumerProvider.String("profile"))
+}
+
+func TestProducerRoleTrustsOnlyTheExecutionRole(t *testing.T) {
+	result := run(t, devConfig(t))
+	executionRole := one(t, result, roleType, "consumer-execution-role")
+	executionRoleArn := executionRole.Output("arn").(string)
+	require.True(t, strings.HasPrefix(executionRoleArn, "arn:aws:iam::"+consumerAccount+":role/consumer-execution-role-"))
+
+	producerRole := one(t, result, roleType, "producer-role")
+	trust := parsePolicy(t, producerRole, "assumeRolePolicy")
+	require.Len(t, trust.Statement, 1)
+	s := trust.Statement[0]
+	assert.Equal(t, policy.Allow, s.Effect)
+	assert.Equal(t, &policy.Principal{AWS: []string{executionRoleArn}}, s.Principal, "exactly the execution role, never * or the account root")
+	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, s.Action)
+	assert.Equal(t, policy.Condition{"StringEquals": {"aws:SourceIdentity": {"alice", "bob"}}}, s.Condition,
+		"only sessions whose SourceIdentity is a configured user profile")
+}
+
+func TestExecutionRole(t *testing.T) {
+	result := run(t, devConfig(t))
+	executionRole := one(t, result, roleType, "consumer-execution-role")
+	trust := parsePolicy(t, executionRole, "assumeRolePolicy")
+	require.Len(t, trust.Statement, 1)
+	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, trust.Statement[0].Principal)
+	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, trust.Statement[0].Action)
+
+	attachments := result.OfType(attachmentType)
+	require.Len(t, attachments, 1)
+	assert.Equal(t, "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", attachments[0].String("policyArn"))
+	assert.Equal(t, executionRole.ID, attachments[0].String("role"))
+
+	// The chain: the execution role may assume the producer role, and only it.
+	producerRoleArn := one(t, result, roleType, "producer-role").Output("arn").(string)
+	assume := one(t, result, rolePolicyType, "role-chain-assume-producer-role")
+	assert.Equal(t, executionRole.ID, assume.String("role"))
+	doc := parsePolicy(t, assume, "policy")
+	require.Len(t, doc.Statement, 1)
+	assert.Equal(t, []string{producerRoleArn}, doc.Statement[0].Resource)
+	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, doc.Statement[0].Action,
+		"AssumeRole fails for a session with a SourceIdentity unless SetSourceIdentity is allowed too")
+}
+
+func TestProducerPermissionPolicy(t *testing.T) {
+	result := run(t, devConfig(t))
+	producerRole := one(t, result, roleType, "producer-role")
+	rolePolicy := one(t, result, rolePolicyType, "producer-redshift-access")
+	assert.Equal(t, producerRole.ID, rolePolicy.String("role"))
+	doc := parsePolicy(t, rolePolicy, "policy")
+
+	const arnPrefix = "arn:aws:redshift:us-east-1:" + producerAccount + ":"
+	dbUserIsSourceIdentity := policy.Condition{"StringEquals": {"redshift:DbUser": {"${aws:SourceIdentity}"}}}
+
+	credentials := statement(t, doc, "GetRedshiftCredentials")
+	assert.Equal(t, []string{"redshift:GetClusterCredentials"}, credentials.Action)
+	assert.ElementsMatch(t, []string{
+		arnPrefix + "dbname:analytics/dev",
+		arnPrefix + "dbuser:analytics/${redshift:DbUser}",
+		arnPrefix + "cluster:analytics",
+	}, credentials.Resource)
+	assert.Equal(t, dbUserIsSourceIdentity, credentials.Condition, "alice may only become alice")
+
+	createUser := statement(t, doc, "DynamicUserCreation")
+	assert.Equal(t, []string{"redshift:CreateClusterUser"}, createUser.Action)
+	assert.Equal(t, []string{arnPrefix + "dbuser:analytics/${redshift:DbUser}"}, createUser.Resource)
+	assert.Equal(t, dbUserIsSourceIdentity, createUser.Condition)
+
+	join := statement(t, doc, "JoinConfiguredGroups")
+	assert.Equal(t, []string{"redshift:JoinGroup"}, join.Action)
+	assert.Equal(t, []string{arnPrefix + "dbgroup:analytics/analysts"}, join.Resource, "only the configured groups")
+
+	dataAPI := statement(t, doc, "DataAPIOnCluster")
+	assert.ElementsMatch(t, []string{
+		"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement", "redshift-data:DescribeTable",
+		"redshift-data:ListDatabases", "redshift-data:ListSchemas", "redshift-data:ListTables",
+	}, dataAPI.Action)
+	assert.Equal(t, []string{arnPrefix + "cluster:analytics"}, dataAPI.Resource)
+
+	ownStatements := statement(t, doc, "DataAPIOwnStatements")
+	assert.Equal(t, policy.Condition{"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}}}, ownStatements.Condition)
+
+	// "*" only for actions that have no resource type.
+	noResourceType := map[string]bool{
+		"redshift-data:CancelStatement": true, "redshift-data:DescribeStatement": true,
+		"redshift-data:GetStatementResult": true, "redshift-data:ListStatements": true,
+		"redshift:Describe*": true, "redshift:ViewQueriesInConsole": true,
+	}
+	for _, s := range doc.Statement {
+		assert.Equal(t, policy.Allow, s.Effect, s.Sid)
+		if len(s.Resource) == 1 && s.Resource[0] == "*" {
+			for _, action := range s.Action {
+				assert.True(t, noResourceType[action], "statement %s grants %s on *", s.Sid, action)
+			}
+		}
+	}
+
+	// The policy variables must reach AWS as written, not interpolated.
+	text := rolePolicy.String("policy")
+	assert.Contains(t, text, `"${aws:SourceIdentity}"`)
+	assert.Contains(t, text, `dbuser:analytics/${redshift:DbUser}"`)
+}
+
+func TestNoGroupsMeansNoJoinGroup(t *testing.T) {
+	values := devConfig(t)
+	var producer map[string]any
+	require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:producer"]), &producer))
+	delete(producer["redshift"].(map[string]any), "dbGroups")
+	text, _ := json.Marshal(producer)
+	values["studio-redshift:producer"] = string(text)
+
+	result := run(t, values)
+	doc := parsePolicy(t, one(t, result, rolePolicyType, "producer-redshift-access"), "policy")
+	for _, s := range doc.Statement {
+		assert.NotContains(t, s.Action, "redshift:JoinGroup")
+	}
+	assert.Equal(t, map[string]any{"clusterIdentifier": "analytics", "database": "dev", "port": 5439.0, "dbGroups": []any{}},
+		result.Outputs["redshift"])
+}
+
+func TestStudioDomain(t *testing.T) {
+	result := run(t, devConfig(t))
+	domain := one(t, result, domainType, "consumer-domain")
+	executionRoleArn := one(t, result, roleType, "consumer-execution-role").Output("arn").(string)
+	key := one(t, result, keyType, "consumer-home-key")
+	domainGroup := one(t, result, securityGroupType, "consumer-studio")
+
+	assert.Equal(t, "analytics-studio", domain.String("domainName"))
+	assert.Equal(t, "IAM", domain.String("authMode"))
+	assert.Equal(t, "VpcOnly", domain.String("appNetworkAccessType"))
+	assert.Equal(t, "vpc-0c3d4e5f60718293a", domain.String("vpcId"))
+	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, domain.Input("subnetIds"))
+	assert.Equal(t, key.Output("arn"), domain.String("kmsKeyId"), "home EFS encrypted with the customer-managed key")
+	assert.Equal(t, map[string]any{"executionRoleIdentityConfig": "USER_PROFILE_NAME", "securityGroupIds": []any{domainGroup.ID}},
+		domain.Input("domainSettings"))
+	assert.Equal(t, map[string]any{"homeEfsFileSystem": "Retain"}, domain.Input("retentionPolicy"))
+	for _, settings := range []string{"defaultUserSettings", "defaultSpaceSettings"} {
+		assert.Equal(t, map[string]any{"executionRole": executionRoleArn, "securityGroups": []any{domainGroup.ID}},
+			domain.Input(settings), "%s carry the role and a security group, or apps hang", settings)
+	}
+	assert.True(t, domain.Protect, "the domain is protected by default")
+
+	assert.Equal(t, true, key.Input("enableKeyRotation"))
+	assert.True(t, key.Protect, "the KMS key is protected by default")
+
+	// The domain takes minutes to create: it waits for its role, key and
+	// security group only, not for endpoints, peering or the producer side.
+	assert.ElementsMatch(t, []string{
+		one(t, result, roleType, "consumer-execution-role").URN, key.URN, domainGroup.URN,
+	}, domain.Dependencies)
+}
+
+func TestProtectFalse(t *testing.T) {
+	values := devConfig(t)
+	values["studio-redshift:protect"] = "false"
+	result := run(t, values)
+	assert.False(t, one(t, result, domainType, "consumer-domain").Protect)
+	assert.False(t, one(t, result, keyType, "consumer-home-key").Protect)
+}
+
+func TestUserProfilesHaveTheirOwnSecurityGroups(t *testing.T) {
+	result := run(t, devConfig(t))
+	executionRoleArn := one(t, result, roleType, "consumer-execution-role").Output("arn").(string)
+	domain := one(t, result, domainType, "consumer-domain")
+
+	seen := map[string]bool{}
+	for _, name := range []string{"alice", "bob"} {
+		profile := one(t, result, userProfileType, "consumer-user-"+name)
+		group := one(t, result, securityGroupType, "consumer-studio-"+name)
+		assert.Equal(t, name, profile.String("userProfileName"))
+		assert.Equal(t, domain.ID, profile.String("domainId"))
+		assert.Equal(t, map[string]any{"executionRole": executionRoleArn, "securityGroups": []any{group.ID}},
+			profile.Input("userSettings"))
+		assert.False(t, seen[group.ID], "groups are distinct per user")
+		seen[group.ID] = true
+	}
+	assert.Len(t, result.OfType(userProfileType), 2)
+}
+
+func TestEndpoints(t *testing.T) {
+	result := run(t, devConfig(t))
+	endpointGroup := one(t, result, securityGroupType, "consumer-endpoints")
+
+	var interfaces []string
+	for _, endpoint := range result.OfType(endpointType) {
+		assert.Equal(t, "vpc-0c3d4e5f60718293a", endpoint.String("vpcId"))
+		if endpoint.String("vpcEndpointType") == "Gateway" {
+			assert.Equal(t, "com.amazonaws.us-east-1.s3", endpoint.String("serviceName"))
+			assert.Equal(t, []any{"rtb-0c3d4e5f60718293a"}, endpoint.Input("routeTableIds"))
+			continue
+		}
+		assert.Equal(t, "Interface", endpoint.String("vpcEndpointType"))
+		interfaces = append(interfaces, endpoint.String("serviceName"))
+		assert.Equal(t, true, endpoint.Input("privateDnsEnabled"), endpoint.URN)
+		assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, endpoint.Input("subnetIds"))
+		assert.Equal(t, []any{endpointGroup.ID}, endpoint.Input("securityGroupIds"))
+	}
+	assert.ElementsMatch(t, []string{
+		"com.amazonaws.us-east-1.sagemaker.api",
+		"com.amazonaws.us-east-1.sagemaker.runtime",
+		"aws.sagemaker.us-east-1.studio",
+		"com.amazonaws.us-east-1.sts",
+		"com.amazonaws.us-east-1.logs",
+		"com.amazonaws.us-east-1.redshift",
+		"com.amazonaws.us-east-1.redshift-data",
+	}, interfaces)
+}
+
+func TestExtraEndpointsFollowTheRegion(t *testing.T) {
+	values := withConsumer(t, devConfig(t), func(c map[string]any) {
+		c["vpc"].(map[string]any)["extraEndpoints"] = []any{"ecr.api", "notebook"}
+	})
+	values["studio-redshift:region"] = "eu-west-1"
+	result := run(t, values)
+	var names []string
+	for _, endpoint := range result.OfType(endpointType) {
+		names = append(names, endpoint.String("serviceName"))
+	}
+	assert.Contains(t, names, "com.amazonaws.eu-west-1.ecr.api")
+	assert.Contains(t, names, "aws.sagemaker.eu-west-1.notebook", "the notebook service uses the aws.sagemaker prefix")
+	assert.Contains(t, names, "aws.sagemaker.eu-west-1.studio")
+	assert.Len(t, names, 10)
+}
+
+func TestSecurityGroupRules(t *testing.T) {
+	result := run(t, devConfig(t))
+	endpointGroup := one(t, result, securityGroupType, "consumer-endpoints")
+	gateway := one(t, result, endpointType, "consumer-endpoint-s3")
+	studioGroups := map[string]bool{}
+	for _, name := range []string{"consumer-studio", "consumer-studio-alice", "consumer-studio-bob"} {
+		studioGroups[one(t, result, securityGroupType, name).ID] = true
+	}
+
+	for _, rule := range append(result.OfType(ingressType), result.OfType(egressType)...) {
+		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), "%s opens to the world", rule.URN)
+		assert.Empty(t, rule.String("cidrIpv6"), rule.URN)
+		assert.Equal(t, "tcp", rule.String("ipProtocol"), rule.URN)
+	}
+
+	// Ingress: within each Studio group, HTTPS into the endpoints from Studio
+	// groups only, and the cluster port from the consumer VPC.
+	for _, rule := range result.OfType(ingressType) {
+		group, from, to := rule.String("securityGroupId"), rule.Input("fromPort"), rule.Input("toPort")
+		switch {
+		case studioGroups[group]:
+			assert.Equal(t, group, rule.String("referencedSecurityGroupId"), "%s: Studio groups admit only themselves", rule.URN)
+			assert.Contains(t, [][2]any{{2049.0, 2049.0}, {8192.0, 65535.0}}, [2]any{from, to}, rule.URN)
+		case group == endpointGroup.ID:
+			assert.True(t, studioGroups[rule.String("referencedSecurityGroupId")], "%s: endpoints admit Studio groups only", rule.URN)
+			assert.Equal(t, [2]any{443.0, 443.0}, [2]any{from, to}, rule.URN)
+		case group == "sg-0a1b2c3d4e5f60718":
+			assert.Equal(t, "producer", rule.Provider)
+			assert.Equal(t, consumerCIDR, rule.String("cidrIpv4"), "the cluster admits only the consumer VPC")
+			assert.Equal(t, [2]any{5439.0, 5439.0}, [2]any{from, to})
+		default:
+			t.Errorf("unexpected ingress rule %s on %s", rule.URN, group)
+		}
+	}
+	assert.Len(t, result.OfType(ingressType), 3*2+3+1)
+
+	// Egress from every Studio group: itself, the endpoints, S3 and Redshift.
+	for group := range studioGroups {
+		var peers []string
+		for _, rule := range result.OfType(egressType) {
+			if rule.String("securityGroupId") != group {
+				continue
+			}
+			switch {
+			case rule.String("referencedSecurityGroupId") == group:
+				peers = append(peers, "self")
+			case rule.String("referencedSecurityGroupId") == endpointGroup.ID:
+				peers = append(peers, "endpoints")
+			case rule.String("prefixListId") == gateway.Output("prefixListId"):
+				peers = append(peers, "s3")
+			case rule.String("cidrIpv4") == producerCIDR && rule.Input("fromPort") == 5439.0:
+				peers = append(peers, "redshift")
+			default:
+				t.Errorf("unexpected egress rule %s", rule.URN)
+			}
+		}
+		assert.ElementsMatch(t, []string{"self", "self", "endpoints", "s3", "redshift"}, peers, group)
+	}
+}
+
+func TestRoutesBothWays(t *testing.T) {
+	result := run(t, devConfig(t))
+	request := one(t, result, peeringType, "peering-request")
+	accepter := one(t, result, accepterType, "peering-accept")
+	assert.Equal(t, request.ID, accepter.String("vpcPeeringConnectionId"))
+
+	routes := map[string]string{} // route table → destination
+	for _, route := range result.OfType(routeType) {
+		assert.Equal(t, request.ID, route.String("vpcPeeringConnectionId"), route.URN)
+		assert.Contains(t, route.Dependencies, accepter.URN, "%s waits for the acceptance, never pointing at a pending connection", route.URN)
+		routes[route.String("routeTableId")] = route.String("destinationCidrBlock")
+		wantProvider := map[string]string{producerCIDR: "consumer", consumerCIDR: "producer"}[route.String("destinationCidrBlock")]
+		assert.Equal(t, wantProvider, route.Provider, route.URN)
+	}
+	assert.Equal(t, map[string]string{
+		"rtb-0a1b2c3d4e5f60718": consumerCIDR,
+		"rtb-0b2c3d4e5f6071829": consumerCIDR,
+		"rtb-0c3d4e5f60718293a": producerCIDR,
+	}, routes)
+}
+
+func TestPeering(t *testing.T) {
+	result := run(t, devConfig(t))
+	request := one(t, result, peeringType, "peering-request")
+	assert.Equal(t, "consumer", request.Provider)
+	assert.Equal(t, "vpc-0c3d4e5f60718293a", request.String("vpcId"))
+	assert.Equal(t, "vpc-0a1b2c3d4e5f60718", request.String("peerVpcId"))
+	assert.Equal(t, producerAccount, request.String("peerOwnerId"))
+	assert.Nil(t, request.Input("requester"), "DNS options are never set inline")
+	assert.Nil(t, request.Input("accepter"), "DNS options are never set inline")
+
+	accepter := one(t, result, accepterType, "peering-accept")
+	assert.Equal(t, "producer", accepter.Provider)
+	assert.Equal(t, true, accepter.Input("autoAccept"))
+	assert.Nil(t, accepter.Input("accepter"))
+
+	options := result.OfType(optionsType)
+	require.Len(t, options, 2)
+	for _, o := range options {
+		assert.Equal(t, request.ID, o.String("vpcPeeringConnectionId"))
+		side := map[string]string{"consumer": "requester", "producer": "accepter"}[o.Provider]
+		other := map[string]string{"requester": "accepter", "accepter": "requester"}[side]
+		assert.Equal(t, map[string]any{"allowRemoteVpcDnsResolution": true}, o.Input(side), "%s sets its own side", o.Provider)
+		assert.Nil(t, o.Input(other), "%s never sets the other side", o.Provider)
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	result := run(t, devConfig(t))
+	domain := one(t, result, domainType, "consumer-domain")
+	producerRoleArn := one(t, result, roleType, "producer-role").Output("arn")
+
+	assert.Equal(t, "us-east-1", result.Outputs["region"])
+	assert.Equal(t, producerAccount, result.Outputs["producerAccountId"])
+	assert.Equal(t, consumerAccount, result.Outputs["consumerAccountId"])
+	assert.Equal(t, one(t, result, roleType, "consumer-execution-role").Output("arn"), result.Outputs["executionRoleArn"])
+	assert.Equal(t, producerRoleArn, result.Outputs["producerRoleArn"])
+	assert.Equal(t, one(t, result, peeringType, "peering-request").ID, result.Outputs["peeringConnectionId"])
+	assert.Equal(t, domain.ID, result.Outputs["studioDomainId"])
+	assert.Equal(t, domain.Output("url"), result.Outputs["studioDomainUrl"])
+	assert.Equal(t, []any{"alice", "bob"}, result.Outputs["userProfiles"])
+	assert.Equal(t, map[string]any{"clusterIdentifier": "analytics", "database": "dev", "port": 5439.0, "dbGroups": []any{"analysts"}},
+		result.Outputs["redshift"])
+
+	names := make([]string, 0, len(result.Outputs))
+	for name := range result.Outputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	assert.Equal(t, []string{
+		"consumerAccountId", "executionRoleArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
+		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "userProfiles",
+	}, names, "the stack outputs data teams depend on")
+
+	snippet := result.Outputs["notebookSnippet"].(string)
+	for _, want := range []string{
+		`PRODUCER_ROLE_ARN = "` + producerRoleArn.(string) + `"`,
+		`REGION = "us-east-1"`,
+		`cluster_identifier="analytics"`,
+		`database="dev"`,
+		`db_groups=["analysts"]`,
+		`/opt/ml/metadata/resource-metadata.json`,
+	} {
+		assert.Contains(t, snippet, want)
+	}
+	assertPython(t, snippet)
+}
+
+// assertPython checks that the snippet is valid Python, where python3 exists.
+func assertPython(t *testing.T, source string) {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 not found: snippet syntax not checked")
+		return
+	}
+	file := filepath.Join(t.TempDir(), "snippet.py")
+	require.NoError(t, os.WriteFile(file, []byte(source), 0o600))
+	out, err := exec.Command(python, "-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", file).CombinedOutput()
+	assert.NoError(t, err, "snippet is not valid Python: %s", out)
+}
+
+func TestSameAccount(t *testing.T) {
+	values := withConsumer(t, devConfig(t), func(c map[string]any) { c["accountId"] = producerAccount })
+	result := run(t, values)
+
+	for _, r := range result.Resources() {
+		if r.Custom && r.Type != testutil.ProviderType {
+			assert.Equal(t, producerAccount, r.Account, r.URN)
+		}
+	}
+	request := one(t, result, peeringType, "peering-request")
+	assert.Equal(t, producerAccount, request.String("peerOwnerId"))
+	assert.Len(t, result.OfType(accepterType), 1, "the accepter accepts a same-account request too")
+	assert.Len(t, result.OfType(optionsType), 2)
+
+	trust := parsePolicy(t, one(t, result, roleType, "producer-role"), "assumeRolePolicy")
+	assert.Equal(t, []string{one(t, result, roleType, "consumer-execution-role").Output("arn").(string)}, trust.Statement[0].Principal.AWS,
+		"even in one account the trust names the execution role, not the account")
+	assert.Equal(t, producerAccount, result.Outputs["consumerAccountId"])
+}
+
+func TestInvalidConfigRegistersNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(map[string]string)
+		key    string
+	}{
+		{"malformed account ID", func(v map[string]string) {
+			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], `"222222222222"`, `"2222"`, 1)
+		}, "consumer.accountId"},
+		{"overlapping CIDRs", func(v map[string]string) {
+			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], consumerCIDR, "10.20.0.0/24", 1)
+		}, "consumer.vpc.cidr"},
+		{"missing region", func(v map[string]string) { delete(v, "studio-redshift:region") }, "region"},
+		{"unknown key", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"accountId"`, `"accountID"`, 1)
+		}, "producer.accountID"},
+		{"invalid user profile", func(v map[string]string) {
+			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], `"alice"`, `"Alice"`, 1)
+		}, "consumer.studio.userProfiles[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := devConfig(t)
+			tt.change(values)
+			result, err := testutil.Run(Run, config.Project, "dev", values)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.key+":")
+			assert.Empty(t, result.Resources(), "nothing is registered before the configuration is valid")
+		})
+	}
+}
+
+func TestUnknownTopLevelKeyFromTheEngine(t *testing.T) {
+	values := devConfig(t)
+	listed := map[string]string{"studio-redshift:regoin": "us-east-1"}
+	for k, v := range values {
+		listed[k] = v
+	}
+	text, err := json.Marshal(listed)
+	require.NoError(t, err)
+	t.Setenv("PULUMI_CONFIG", string(text))
+
+	result, err := testutil.Run(Run, config.Project, "dev", values)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "regoin: unknown key")
+	assert.Empty(t, result.Resources())
+}

@@ -1,0 +1,59 @@
+// Package rolechain is the link from the consumer's execution role to the
+// producer role. It stands apart from both sides because of the order AWS
+// imposes: the producer role's trust names the execution role, so the
+// execution role exists first, and only then can it be allowed to assume the
+// producer role.
+package rolechain
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// RoleChain lets the Studio execution role assume the producer role.
+type RoleChain struct {
+	pulumi.ResourceState
+}
+
+// RoleChainArgs are the inputs of NewRoleChain. Create it with the consumer
+// account's provider (pulumi.Provider): the policy belongs to the execution role.
+type RoleChainArgs struct {
+	// ExecutionRoleName is the role that gets the permission. Required.
+	ExecutionRoleName pulumi.StringInput
+	// ProducerRoleArn is the only role it may assume. Required.
+	ProducerRoleArn pulumi.StringInput
+}
+
+// NewRoleChain registers the execution role's permission to assume the producer role.
+func NewRoleChain(ctx *pulumi.Context, name string, args *RoleChainArgs, opts ...pulumi.ResourceOption) (*RoleChain, error) {
+	comp := &RoleChain{}
+	if err := ctx.RegisterComponentResource("studioredshift:index:RoleChain", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	document := args.ProducerRoleArn.ToStringOutput().ApplyT(func(producerRoleArn string) (string, error) {
+		return AssumePolicy(producerRoleArn).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-assume-producer-role", &iam.RolePolicyArgs{
+		Role:   args.ExecutionRoleName,
+		Policy: document,
+	}, pulumi.Parent(comp)); err != nil {
+		return nil, fmt.Errorf("execution role policy: %w", err)
+	}
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
+}
+
+// AssumePolicy allows assuming exactly the producer role. AWS: a session that
+// carries a SourceIdentity can only chain into another role when the caller
+// may also sts:SetSourceIdentity on it; the seed article shows AssumeRole alone.
+func AssumePolicy(producerRoleArn string) policy.Document {
+	return policy.New(policy.Statement{
+		Sid:      "AssumeProducerRoleWithSourceIdentity",
+		Effect:   policy.Allow,
+		Action:   []string{"sts:AssumeRole", "sts:SetSourceIdentity"},
+		Resource: []string{producerRoleArn},
+	})
+}
