@@ -14,7 +14,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
-	"github.com/studio-redshift/studio-redshift/internal/testutil"
+	"github.com/studio-redshift/studio-redshift/internal/offline"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -63,21 +63,21 @@ func withConsumer(t *testing.T, values map[string]string, change func(map[string
 	return values
 }
 
-func run(t *testing.T, values map[string]string) *testutil.Result {
+func run(t *testing.T, values map[string]string) *offline.Result {
 	t.Helper()
-	result, err := testutil.Run(Run, config.Project, "dev", values)
+	result, err := offline.Run(Run, config.Project, "dev", values)
 	require.NoError(t, err)
 	return result
 }
 
-func one(t *testing.T, result *testutil.Result, typ, name string) testutil.Resource {
+func one(t *testing.T, result *offline.Result, typ, name string) offline.Resource {
 	t.Helper()
 	r, ok := result.Named(typ, name)
 	require.True(t, ok, "no %s named %s", typ, name)
 	return r
 }
 
-func parsePolicy(t *testing.T, r testutil.Resource, key string) policy.Document {
+func parsePolicy(t *testing.T, r offline.Resource, key string) policy.Document {
 	t.Helper()
 	doc, err := policy.Parse(r.String(key))
 	require.NoError(t, err, r.URN)
@@ -99,7 +99,7 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 // expectedProvider is the account each resource belongs in: consumer-side
 // components in the ML account, producer-side in the data account, and the
 // peering split between requester and accepter.
-func expectedProvider(r testutil.Resource) string {
+func expectedProvider(r offline.Resource) string {
 	switch {
 	case strings.Contains(r.Parent, "studioredshift:index:Producer"):
 		return "producer"
@@ -119,7 +119,7 @@ func TestEveryResourceSitsInItsAccount(t *testing.T) {
 
 	count := 0
 	for _, r := range result.Resources() {
-		if !r.Custom || r.Type == testutil.ProviderType {
+		if !r.Custom || r.Type == offline.ProviderType {
 			continue
 		}
 		count++
@@ -134,7 +134,7 @@ func TestEveryResourceSitsInItsAccount(t *testing.T) {
 
 func TestProvidersAreExplicitPerAccount(t *testing.T) {
 	result := run(t, devConfig(t))
-	providers := result.OfType(testutil.ProviderType)
+	providers := result.OfType(offline.ProviderType)
 	require.Len(t, providers, 2)
 	for _, p := range providers {
 		want := map[string]string{"producer": producerAccount, "consumer": consumerAccount}[p.Name]
@@ -151,7 +151,7 @@ func TestProviderCredentials(t *testing.T) {
 		c["roleArn"] = "arn:aws:iam::222222222222:role/deployer"
 		c["profile"] = "ml-prod"
 	})
-	consumerProvider := one(t, run(t, values), testutil.ProviderType, "consumer")
+	consumerProvider := one(t, run(t, values), offline.ProviderType, "consumer")
 	assert.Equal(t, "arn:aws:iam::222222222222:role/deployer", consumerProvider.Input("assumeRole").(map[string]any)["roleArn"])
 	assert.Equal(t, "ml-prod", consumerProvider.String("profile"))
 }
@@ -544,7 +544,7 @@ func TestSameAccount(t *testing.T) {
 	result := run(t, values)
 
 	for _, r := range result.Resources() {
-		if r.Custom && r.Type != testutil.ProviderType {
+		if r.Custom && r.Type != offline.ProviderType {
 			assert.Equal(t, producerAccount, r.Account, r.URN)
 		}
 	}
@@ -583,7 +583,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			values := devConfig(t)
 			tt.change(values)
-			result, err := testutil.Run(Run, config.Project, "dev", values)
+			result, err := offline.Run(Run, config.Project, "dev", values)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.key+":")
 			assert.Empty(t, result.Resources(), "nothing is registered before the configuration is valid")
@@ -601,7 +601,7 @@ func TestUnknownTopLevelKeyFromTheEngine(t *testing.T) {
 	require.NoError(t, err)
 	t.Setenv("PULUMI_CONFIG", string(text))
 
-	result, err := testutil.Run(Run, config.Project, "dev", values)
+	result, err := offline.Run(Run, config.Project, "dev", values)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "regoin: unknown key")
 	assert.Empty(t, result.Resources())

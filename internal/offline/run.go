@@ -1,4 +1,4 @@
-package testutil
+package offline
 
 import (
 	"encoding/json"

@@ -1,9 +1,10 @@
-// Package testutil runs the program under Pulumi's mock engine with mocks
-// that answer like AWS would: every resource gets an ID and ARN of its real
-// shape, in the account and region of the provider it was created with, so
-// that tests follow real ARNs from the resource that makes them into the
-// policies that name them.
-package testutil
+// Package offline runs the program under Pulumi's mock engine, with no AWS
+// account and no Pulumi CLI. The mocks answer like AWS would: every resource
+// gets an ID and ARN of its real shape, in the account and region of the
+// provider it was created with, so that tests and the offline plan follow
+// real-looking ARNs from the resource that makes them into the policies that
+// name them.
+package offline
 
 import (
 	"crypto/sha256"
