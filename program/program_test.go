@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
+	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -46,7 +46,7 @@ const (
 
 func devConfig(t *testing.T) map[string]string {
 	t.Helper()
-	values, err := stackconfig.Load("..", "dev")
+	values, err := stackconfig.Load("..", "dev", nil)
 	require.NoError(t, err)
 	return values
 }

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -26,10 +28,43 @@ func (e *SecretError) Error() string {
 	return fmt.Sprintf("%s: %s is a secret (secure:) and cannot be decrypted offline", e.File, e.Key)
 }
 
+// UnknownStackError reports a stack with no Pulumi.<stack>.yaml.
+type UnknownStackError struct {
+	Stack string
+	// Known are the stacks that do have a file, sorted.
+	Known []string
+}
+
+func (e *UnknownStackError) Error() string {
+	known := "none"
+	if len(e.Known) > 0 {
+		known = strings.Join(e.Known, ", ")
+	}
+	return fmt.Sprintf("unknown stack %q: there is no Pulumi.%s.yaml (stacks here: %s)", e.Stack, e.Stack, known)
+}
+
+// Stacks lists the stacks that have a Pulumi.<stack>.yaml in dir.
+func Stacks(dir string) []string {
+	paths, _ := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	var stacks []string
+	for _, path := range paths {
+		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(stacks)
+	return stacks
+}
+
 // Load returns the configuration of the named stack in dir: project defaults
-// from Pulumi.yaml, overridden by Pulumi.<stack>.yaml.
-func Load(dir, stack string) (map[string]string, error) {
+// from Pulumi.yaml, overridden by Pulumi.<stack>.yaml, overridden by
+// overrides (full keys, values as the CLI would pass them). An override also
+// stands in for a secure: value, which cannot be decrypted offline.
+func Load(dir, stack string, overrides map[string]string) (map[string]string, error) {
+	// A fully qualified stack (org/project/stack) keeps its file under the last part.
+	stack = stack[strings.LastIndex(stack, "/")+1:]
 	project, err := readYAML(filepath.Join(dir, "Pulumi.yaml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no Pulumi.yaml in %s: not a Pulumi project directory", dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +96,9 @@ func Load(dir, stack string) (map[string]string, error) {
 
 	stackPath := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	stackDoc, err := readYAML(stackPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &UnknownStackError{Stack: stack, Known: Stacks(dir)}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +112,9 @@ func Load(dir, stack string) (map[string]string, error) {
 		if !strings.Contains(key, ":") {
 			return nil, fmt.Errorf("%s: config key %q has no namespace; write %s:%s", filepath.Base(stackPath), key, projectFile.Name, key)
 		}
+		if _, overridden := overrides[key]; overridden {
+			continue
+		}
 		if isSecure(&node) {
 			return nil, &SecretError{File: filepath.Base(stackPath), Key: key}
 		}
@@ -83,13 +124,14 @@ func Load(dir, stack string) (map[string]string, error) {
 		}
 		values[key] = value
 	}
+	maps.Copy(values, overrides)
 	return values, nil
 }
 
 func readYAML(path string) (*yaml.Node, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, err // keeps os.ErrNotExist visible to errors.Is
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -2,7 +2,6 @@ package stackconfig
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,7 +37,7 @@ func TestLoadAsTheCLIPassesIt(t *testing.T) {
     accountId: "111111111111"
     redshift: {port: 5439, dbGroups: [analysts]}
 `)
-	values, err := Load(dir, "dev")
+	values, err := Load(dir, "dev", nil)
 	require.NoError(t, err)
 
 	assert.Equal(t, "us-east-1", values["demo:region"])
@@ -65,19 +64,30 @@ func TestLoadErrors(t *testing.T) {
 			dir := t.TempDir()
 			write(t, dir, "Pulumi.yaml", project)
 			write(t, dir, "Pulumi.dev.yaml", tt.stackFile)
-			_, err := Load(dir, "dev")
+			_, err := Load(dir, "dev", nil)
 			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 
 	dir := t.TempDir()
 	write(t, dir, "Pulumi.yaml", project)
-	_, err := Load(dir, "prod")
-	assert.True(t, errors.Is(err, os.ErrNotExist), "a missing stack file is reported as such: %v", err)
+	write(t, dir, "Pulumi.demo.yaml", "config: {}\n")
+	_, err := Load(dir, "prod", nil)
+	var unknown *UnknownStackError
+	require.ErrorAs(t, err, &unknown)
+	assert.Equal(t, []string{"demo"}, unknown.Known)
+	assert.ErrorContains(t, err, `unknown stack "prod"`)
 
 	write(t, dir, "Pulumi.dev.yaml", "config:\n  demo:password:\n    secure: AAAB\n")
-	_, err = Load(dir, "dev")
+	_, err = Load(dir, "dev", nil)
 	var secret *SecretError
 	require.ErrorAs(t, err, &secret)
 	assert.Equal(t, "demo:password", secret.Key)
+
+	values, err := Load(dir, "org/demo/dev", map[string]string{"demo:password": "stand-in"})
+	require.NoError(t, err, "an override stands in for a secret; a qualified stack name finds its file")
+	assert.Equal(t, "stand-in", values["demo:password"])
+
+	_, err = Load(t.TempDir(), "dev", nil)
+	assert.ErrorContains(t, err, "no Pulumi.yaml")
 }
