@@ -163,6 +163,7 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 			account, _ = ids[0].(string)
 		}
 		m.providers[id] = provider{name: r.Name, account: account, region: r.String("region")}
+		r.Account, r.Region = account, r.String("region")
 		return id
 	case "aws:iam/role:Role":
 		name := physicalName()

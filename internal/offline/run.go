@@ -23,9 +23,10 @@ type Result struct {
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Result, error) {
 	result := &Result{Mocks: NewMocks(project, stack), Outputs: map[string]any{}}
 	var mu sync.Mutex
+	var programErr error
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		if err := program(ctx); err != nil {
-			return err
+		if programErr = program(ctx); programErr != nil {
+			return programErr
 		}
 		for name, value := range ctx.GetCurrentExportMap() {
 			pulumi.ToOutput(value).ApplyT(func(resolved any) (any, error) {
@@ -47,5 +48,10 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 	}, pulumi.WithMocks(project, stack, result.Mocks), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
+	if programErr != nil {
+		// The engine wraps it in a list of one; the program's own message
+		// is the clear one.
+		return result, programErr
+	}
 	return result, err
 }

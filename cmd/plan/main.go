@@ -1,0 +1,127 @@
+// Command plan shows everything `pulumi up` would build for a stack, with no
+// AWS account and no Pulumi CLI: it runs the real program under Pulumi's mock
+// engine with the stack's configuration and prints the result.
+//
+//	go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set key=value ...]
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/internal/offline"
+	"github.com/studio-redshift/studio-redshift/internal/plan"
+	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
+	"github.com/studio-redshift/studio-redshift/program"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// settings collects repeated -set key=value flags.
+type settings map[string]string
+
+func (s settings) String() string {
+	keys := make([]string, 0, len(s))
+	for key := range s {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (s settings) Set(text string) error {
+	key, value, ok := strings.Cut(text, "=")
+	if !ok || key == "" {
+		return fmt.Errorf("want key=value, got %q", text)
+	}
+	if !strings.Contains(key, ":") {
+		key = config.Project + ":" + key
+	}
+	s[key] = value
+	return nil
+}
+
+// run is the command's entry point; it returns the exit code. Nothing is
+// written to stdout or the -out file unless the whole plan was built.
+func run(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	stack := flags.String("stack", "dev", "the stack to plan: reads Pulumi.<stack>.yaml")
+	dir := flags.String("dir", ".", "the project directory, holding Pulumi.yaml")
+	asJSON := flags.Bool("json", false, "write the whole plan as one JSON document")
+	diagram := flags.String("diagram", "", "write a diagram instead of the plan: mermaid")
+	out := flags.String("out", "", "write to `FILE` instead of standard output")
+	overrides := settings{}
+	flags.Var(overrides, "set", "supply or override a config value, `key=value` (repeatable); "+
+		"a stand-in for a secure: value, which cannot be decrypted offline")
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set key=value ...]")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(code int, format string, args ...any) int {
+		fmt.Fprintf(stderr, "plan: "+format+"\n", args...)
+		return code
+	}
+	switch {
+	case flags.NArg() > 0:
+		return fail(2, "unexpected argument %q; flags only (see -h)", flags.Arg(0))
+	case *diagram != "" && *diagram != "mermaid":
+		return fail(2, "-diagram %q is not supported; use -diagram mermaid", *diagram)
+	case *diagram != "" && *asJSON:
+		return fail(2, "-json and -diagram each choose the output; give one")
+	}
+
+	values, err := stackconfig.Load(*dir, *stack, overrides)
+	var secret *stackconfig.SecretError
+	var unknown *stackconfig.UnknownStackError
+	switch {
+	case errors.As(err, &secret):
+		return fail(1, "%v; to plan anyway, supply a stand-in: -set %s=VALUE", err, secret.Key)
+	case errors.As(err, &unknown):
+		return fail(1, "%v", err)
+	case err != nil:
+		return fail(1, "cannot read the stack configuration: %v", err)
+	}
+
+	result, err := offline.Run(program.Run, config.Project, *stack, values)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	built, err := plan.Build(config.Project, *stack, result)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+
+	var rendered []byte
+	switch {
+	case *asJSON:
+		if rendered, err = built.JSON(); err != nil {
+			return fail(1, "%v", err)
+		}
+	case *diagram == "mermaid":
+		rendered = built.Mermaid()
+	default:
+		rendered = built.Text()
+	}
+	if *out != "" {
+		if err := os.WriteFile(*out, rendered, 0o644); err != nil {
+			return fail(1, "cannot write the plan: %v", err)
+		}
+		return 0
+	}
+	if _, err := stdout.Write(rendered); err != nil {
+		return fail(1, "cannot write the plan: %v", err)
+	}
+	return 0
+}
