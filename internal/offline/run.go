@@ -4,9 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// outputTimeout bounds the wait for stack outputs; under mocks every output
+// resolves in milliseconds.
+const outputTimeout = 10 * time.Second
 
 // Result is what one mocked run of a program produced.
 type Result struct {
@@ -23,14 +28,19 @@ type Result struct {
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Result, error) {
 	result := &Result{Mocks: NewMocks(project, stack), Outputs: map[string]any{}}
 	var mu sync.Mutex
+	// The engine does not wait for applies on outputs it does not track, so
+	// each export's resolution is counted here.
+	var resolved sync.WaitGroup
 	var programErr error
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		if programErr = program(ctx); programErr != nil {
 			return programErr
 		}
 		for name, value := range ctx.GetCurrentExportMap() {
-			pulumi.ToOutput(value).ApplyT(func(resolved any) (any, error) {
-				text, err := json.Marshal(resolved)
+			resolved.Add(1)
+			pulumi.ToOutput(value).ApplyT(func(value any) (any, error) {
+				defer resolved.Done()
+				text, err := json.Marshal(value)
 				if err != nil {
 					return nil, fmt.Errorf("stack output %s: %w", name, err)
 				}
@@ -53,5 +63,15 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 		// is the clear one.
 		return result, programErr
 	}
-	return result, err
+	if err != nil {
+		return result, err
+	}
+	done := make(chan struct{})
+	go func() { resolved.Wait(); close(done) }()
+	select {
+	case <-done:
+		return result, nil
+	case <-time.After(outputTimeout):
+		return result, fmt.Errorf("stack outputs did not resolve within %s", outputTimeout)
+	}
 }
