@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,6 +25,14 @@ var Keys = []string{"region", "tags", "protect", "producer", "consumer"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
+
+// Defaults of greenfield mode.
+const (
+	DefaultSubnetCount          = 2
+	DefaultFlowLogRetentionDays = 90
+	DefaultNodeType             = "ra3.xlplus"
+	DefaultMasterUsername       = "awsuser"
+)
 
 // DefaultExecutionRolePolicy is the AWS managed policy the Studio execution
 // role gets when consumer.studio.executionRolePolicyArns is not set.
@@ -58,20 +67,39 @@ type Producer struct {
 	Redshift Redshift    `json:"redshift"`
 }
 
-// ProducerVPC is the existing VPC the cluster runs in.
-type ProducerVPC struct {
-	ID            string   `json:"id"`
-	CIDR          string   `json:"cidr"`
-	RouteTableIDs []string `json:"routeTableIds"`
+// Greenfield are the keys of a VPC the program creates (one without an id).
+type Greenfield struct {
+	// SubnetCount is the number of private subnets, one per availability
+	// zone. Default 2.
+	SubnetCount int `json:"subnetCount,omitempty"`
+	// FlowLogRetentionDays keeps the VPC flow logs this long. Default 90.
+	FlowLogRetentionDays int `json:"flowLogRetentionDays,omitempty"`
 }
 
-// Redshift is the existing cluster Studio users query.
+// ProducerVPC is the VPC the cluster runs in: existing (id set) or created.
+type ProducerVPC struct {
+	ID   string `json:"id,omitempty"`
+	CIDR string `json:"cidr"`
+	// RouteTableIDs of an existing VPC get the route to the consumer.
+	RouteTableIDs []string `json:"routeTableIds,omitempty"`
+	// SubnetIDs of an existing VPC place a cluster the program creates.
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+	Greenfield
+}
+
+// Redshift is the cluster Studio users query: existing, or created when
+// Create is set.
 type Redshift struct {
+	Create            bool     `json:"create,omitempty"`
 	ClusterIdentifier string   `json:"clusterIdentifier"`
 	Database          string   `json:"database"`
 	Port              int      `json:"port,omitempty"`
-	SecurityGroupID   string   `json:"securityGroupId"`
+	SecurityGroupID   string   `json:"securityGroupId,omitempty"`
 	DBGroups          []string `json:"dbGroups,omitempty"`
+	// NodeType, NodeCount and MasterUsername shape a created cluster.
+	NodeType       string `json:"nodeType,omitempty"`
+	NodeCount      int    `json:"nodeCount,omitempty"`
+	MasterUsername string `json:"masterUsername,omitempty"`
 }
 
 // Consumer is the ML account: SageMaker Studio and its VPC.
@@ -81,15 +109,20 @@ type Consumer struct {
 	Studio Studio      `json:"studio"`
 }
 
-// ConsumerVPC is the existing VPC Studio runs in, without internet access.
+// ConsumerVPC is the VPC Studio runs in, without internet access unless a
+// created VPC asks for a NAT gateway: existing (id set) or created.
 type ConsumerVPC struct {
-	ID            string   `json:"id"`
+	ID            string   `json:"id,omitempty"`
 	CIDR          string   `json:"cidr"`
-	SubnetIDs     []string `json:"subnetIds"`
-	RouteTableIDs []string `json:"routeTableIds"`
+	SubnetIDs     []string `json:"subnetIds,omitempty"`
+	RouteTableIDs []string `json:"routeTableIds,omitempty"`
 	// ExtraEndpoints are interface endpoints added to the ones the program
 	// always creates, by service name without the region prefix ("ecr.api").
 	ExtraEndpoints []string `json:"extraEndpoints,omitempty"`
+	// NatGateway gives a created VPC a public subnet, an internet gateway
+	// and a NAT gateway for the private subnets' internet traffic.
+	NatGateway bool `json:"natGateway,omitempty"`
+	Greenfield
 }
 
 // Studio is the SageMaker Studio domain and its users.
@@ -101,6 +134,22 @@ type Studio struct {
 	// ExecutionRolePolicyArns are managed policies attached to the execution
 	// role; default: AmazonSageMakerFullAccess.
 	ExecutionRolePolicyArns []string `json:"executionRolePolicyArns,omitempty"`
+	// PipIndexURL is a package mirror the lifecycle configuration installs
+	// awswrangler from, for a VPC without internet egress.
+	PipIndexURL string `json:"pipIndexUrl,omitempty"`
+}
+
+// CreatesVPC reports whether the program creates this VPC.
+func (v ProducerVPC) CreatesVPC() bool { return v.ID == "" }
+
+// CreatesVPC reports whether the program creates this VPC.
+func (v ConsumerVPC) CreatesVPC() bool { return v.ID == "" }
+
+// InstallsPackages reports whether Studio apps get a lifecycle configuration
+// that installs awswrangler: they need a way to a package index, through a
+// NAT gateway or a mirror.
+func (c *Config) InstallsPackages() bool {
+	return (c.Consumer.VPC.CreatesVPC() && c.Consumer.VPC.NatGateway) || c.Consumer.Studio.PipIndexURL != ""
 }
 
 // Partition is the ARN partition of the configured region.
@@ -163,11 +212,27 @@ func (c *Config) applyDefaults() {
 	if c.Producer.Redshift.Port == 0 {
 		c.Producer.Redshift.Port = DefaultRedshiftPort
 	}
+	if c.Producer.VPC.CreatesVPC() {
+		c.Producer.VPC.Greenfield.applyDefaults()
+	}
+	if c.Consumer.VPC.CreatesVPC() {
+		c.Consumer.VPC.Greenfield.applyDefaults()
+	}
+	if r := &c.Producer.Redshift; r.Create {
+		r.NodeType = cmp.Or(r.NodeType, DefaultNodeType)
+		r.NodeCount = cmp.Or(r.NodeCount, 1)
+		r.MasterUsername = cmp.Or(r.MasterUsername, DefaultMasterUsername)
+	}
 	if c.Consumer.Studio.ExecutionRolePolicyArns == nil {
 		c.Consumer.Studio.ExecutionRolePolicyArns = []string{
 			policy.ManagedPolicy(c.Partition(), DefaultExecutionRolePolicy),
 		}
 	}
+}
+
+func (g *Greenfield) applyDefaults() {
+	g.SubnetCount = cmp.Or(g.SubnetCount, DefaultSubnetCount)
+	g.FlowLogRetentionDays = cmp.Or(g.FlowLogRetentionDays, DefaultFlowLogRetentionDays)
 }
 
 // problems collects validation messages, each prefixed with the key it is about.

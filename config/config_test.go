@@ -91,6 +91,41 @@ func TestParseValid(t *testing.T) {
 	assert.False(t, cfg.SameAccount())
 }
 
+// greenfield turns validRaw into a configuration that creates both VPCs and
+// the cluster.
+func greenfield(r map[string]any) {
+	for _, side := range []string{"producer", "consumer"} {
+		vpc := r[side].(map[string]any)["vpc"].(map[string]any)
+		delete(vpc, "id")
+		delete(vpc, "subnetIds")
+		delete(vpc, "routeTableIds")
+	}
+	redshift := r["producer"].(map[string]any)["redshift"].(map[string]any)
+	delete(redshift, "securityGroupId")
+	redshift["create"] = true
+}
+
+func TestParseGreenfield(t *testing.T) {
+	raw := validRaw()
+	greenfield(raw)
+	cfg, err := Parse(encode(t, raw))
+	require.NoError(t, err)
+
+	assert.True(t, cfg.Producer.VPC.CreatesVPC())
+	assert.True(t, cfg.Consumer.VPC.CreatesVPC())
+	for _, g := range []Greenfield{cfg.Producer.VPC.Greenfield, cfg.Consumer.VPC.Greenfield} {
+		assert.Equal(t, Greenfield{SubnetCount: 2, FlowLogRetentionDays: 90}, g, "greenfield defaults")
+	}
+	r := cfg.Producer.Redshift
+	assert.Equal(t, []any{"ra3.xlplus", 1, "awsuser"}, []any{r.NodeType, r.NodeCount, r.MasterUsername}, "created cluster defaults")
+	assert.False(t, cfg.InstallsPackages(), "no NAT and no mirror: no lifecycle configuration")
+
+	set(raw, "consumer.vpc.natGateway", true)
+	cfg, err = Parse(encode(t, raw))
+	require.NoError(t, err)
+	assert.True(t, cfg.InstallsPackages(), "a NAT gateway reaches the package index")
+}
+
 func TestParseAcceptedVariants(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -122,6 +157,18 @@ func TestParseAcceptedVariants(t *testing.T) {
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, []string{"ecr.api", "ecr.dkr"}, c.Consumer.VPC.ExtraEndpoints)
 			}},
+		{"a cluster created in an existing VPC", func(r map[string]any) {
+			redshift := r["producer"].(map[string]any)["redshift"].(map[string]any)
+			redshift["create"], redshift["nodeType"], redshift["nodeCount"] = true, "dc2.large", 2
+			delete(redshift, "securityGroupId")
+			set(r, "producer.vpc.subnetIds", []any{"subnet-0f1e2d3c4b5a69788"})
+		}, func(t *testing.T, c *Config) {
+			assert.True(t, c.Producer.Redshift.Create)
+			assert.Equal(t, 2, c.Producer.Redshift.NodeCount)
+			assert.Equal(t, Greenfield{}, c.Producer.VPC.Greenfield, "no greenfield defaults on an existing VPC")
+		}},
+		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple") },
+			func(t *testing.T, c *Config) { assert.True(t, c.InstallsPackages()) }},
 		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, "aws-us-gov", c.Partition())
@@ -151,6 +198,7 @@ func TestParseRejects(t *testing.T) {
 		{"missing consumer", func(r map[string]any) { delete(r, "consumer") }, "consumer", "is required"},
 		{"missing region", func(r map[string]any) { delete(r, "region") }, "region", "is required"},
 		{"malformed region", func(r map[string]any) { r["region"] = "US East" }, "region", "not an AWS region"},
+		{"missing CIDR", func(r map[string]any) { set(r, "producer.vpc.cidr", nil) }, "producer.vpc.cidr", "is required"},
 		{"missing account ID", func(r map[string]any) { set(r, "consumer.accountId", nil) }, "consumer.accountId", "is required"},
 		{"short account ID", func(r map[string]any) { set(r, "consumer.accountId", "2222") }, "consumer.accountId", `"2222" is not a 12-digit AWS account ID`},
 		{"unquoted account ID", func(r map[string]any) { set(r, "producer.accountId", 111111111111) }, "producer.accountId", "quote it"},
@@ -217,6 +265,67 @@ func TestParseRejects(t *testing.T) {
 			cfg, err := Parse(encode(t, raw))
 			require.Error(t, err)
 			assert.Nil(t, cfg)
+			assert.Contains(t, err.Error(), tt.key+":", "the message names the key")
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestParseRejectsMixedModes(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		key    string
+		want   string
+	}{
+		{"subnetCount on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.subnetCount", 3) }, "consumer.vpc.subnetCount", "remove consumer.vpc.id"},
+		{"flow log retention on an existing VPC", func(r map[string]any) { set(r, "producer.vpc.flowLogRetentionDays", 30) }, "producer.vpc.flowLogRetentionDays", "only applies to a VPC the program creates"},
+		{"NAT gateway on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.natGateway", true) }, "consumer.vpc.natGateway", "only applies to a VPC the program creates"},
+		{"NAT gateway on the producer", func(r map[string]any) { greenfield(r); set(r, "producer.vpc.natGateway", true) }, "producer.vpc.natGateway", "unknown key"},
+		{"subnet IDs for a created VPC", func(r map[string]any) {
+			greenfield(r)
+			set(r, "consumer.vpc.subnetIds", []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"})
+		}, "consumer.vpc.subnetIds", "set consumer.vpc.id"},
+		{"route tables for a created VPC", func(r map[string]any) {
+			greenfield(r)
+			set(r, "producer.vpc.routeTableIds", []any{"rtb-0a1b2c3d4e5f60718"})
+		}, "producer.vpc.routeTableIds", "creates the VPC and its route tables"},
+		{"security group for a created cluster", func(r map[string]any) {
+			greenfield(r)
+			set(r, "producer.redshift.securityGroupId", "sg-0a1b2c3d4e5f60718")
+		}, "producer.redshift.securityGroupId", "creates the security group"},
+		{"node type for an existing cluster", func(r map[string]any) { set(r, "producer.redshift.nodeType", "ra3.4xlarge") }, "producer.redshift.nodeType", "only shapes a cluster the program creates"},
+		{"node count for an existing cluster", func(r map[string]any) { set(r, "producer.redshift.nodeCount", 2) }, "producer.redshift.nodeCount", "only shapes a cluster the program creates"},
+		{"master user for an existing cluster", func(r map[string]any) { set(r, "producer.redshift.masterUsername", "admin") }, "producer.redshift.masterUsername", "only shapes a cluster the program creates"},
+		{"cluster subnets without creating a cluster", func(r map[string]any) { set(r, "producer.vpc.subnetIds", []any{"subnet-0a1b2c3d4e5f60718"}) }, "producer.vpc.subnetIds", "producer.redshift.create"},
+		{"created cluster in an existing VPC without subnets", func(r map[string]any) {
+			set(r, "producer.redshift.create", true)
+			set(r, "producer.redshift.securityGroupId", nil)
+		}, "producer.vpc.subnetIds", "at least 1"},
+		{"one subnet", func(r map[string]any) { greenfield(r); set(r, "consumer.vpc.subnetCount", 1) }, "consumer.vpc.subnetCount", "2 to 6"},
+		{"more subnets than any region has zones", func(r map[string]any) { greenfield(r); set(r, "producer.vpc.subnetCount", 7) }, "producer.vpc.subnetCount", "2 to 6"},
+		{"subnets that do not fit the VPC", func(r map[string]any) {
+			greenfield(r)
+			set(r, "consumer.vpc.cidr", "10.10.0.0/27")
+		}, "consumer.vpc.cidr", "too small"},
+		{"NAT subnet that does not fit", func(r map[string]any) {
+			greenfield(r)
+			set(r, "consumer.vpc.cidr", "10.10.0.0/26")
+			set(r, "consumer.vpc.subnetCount", 4)
+			set(r, "consumer.vpc.natGateway", true)
+		}, "consumer.vpc.cidr", "too small for 5 subnets"},
+		{"flow log retention CloudWatch does not offer", func(r map[string]any) { greenfield(r); set(r, "consumer.vpc.flowLogRetentionDays", 100) }, "consumer.vpc.flowLogRetentionDays", "not a CloudWatch Logs retention period"},
+		{"invalid node type", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeType", "large") }, "producer.redshift.nodeType", "ra3.xlplus"},
+		{"too many nodes", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeCount", 200) }, "producer.redshift.nodeCount", "1 to 128"},
+		{"invalid master user", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.masterUsername", "Admin!") }, "producer.redshift.masterUsername", "not a Redshift user name"},
+		{"mirror that is not https", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "http://pypi.internal/simple") }, "consumer.studio.pipIndexUrl", "not an https URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := validRaw()
+			tt.change(raw)
+			_, err := Parse(encode(t, raw))
+			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.key+":", "the message names the key")
 			assert.Contains(t, err.Error(), tt.want)
 		})

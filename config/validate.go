@@ -3,10 +3,12 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/studio-redshift/studio-redshift/cidr"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -29,6 +31,9 @@ var (
 	// Redshift identifiers as stored: lower case, starting with a letter or underscore.
 	databasePattern = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,63}$`)
 	dbGroupPattern  = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,126}$`)
+	// Provisioned node types: RA3 (managed storage) and DC2.
+	nodeTypePattern       = regexp.MustCompile(`^(ra3|dc2)\.[a-z0-9]+$`)
+	masterUsernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
 	// Interface endpoint service names below the region, e.g. ecr.api, ecr.dkr.
 	endpointPattern = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
 )
@@ -48,11 +53,10 @@ func (c *Config) validate(p *problems) {
 	c.Producer.Account.check(p, "producer")
 	c.Consumer.Account.check(p, "consumer")
 
-	producerCIDR := checkVPC(p, "producer.vpc", c.Producer.VPC.ID, c.Producer.VPC.CIDR)
-	checkIDs(p, "producer.vpc.routeTableIds", "rtb", c.Producer.VPC.RouteTableIDs, 1, "the producer route tables that get the route to the consumer VPC")
-	consumerCIDR := checkVPC(p, "consumer.vpc", c.Consumer.VPC.ID, c.Consumer.VPC.CIDR)
-	checkIDs(p, "consumer.vpc.subnetIds", "subnet", c.Consumer.VPC.SubnetIDs, 2, "private subnets for Studio in at least two availability zones")
-	checkIDs(p, "consumer.vpc.routeTableIds", "rtb", c.Consumer.VPC.RouteTableIDs, 1, "the consumer route tables that get the route to the producer VPC")
+	producerCIDR := checkCIDR(p, "producer.vpc.cidr", c.Producer.VPC.CIDR)
+	consumerCIDR := checkCIDR(p, "consumer.vpc.cidr", c.Consumer.VPC.CIDR)
+	c.checkProducerVPC(p, producerCIDR)
+	c.checkConsumerVPC(p, consumerCIDR)
 	if producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
 		p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges", consumerCIDR, producerCIDR)
 	}
@@ -107,27 +111,104 @@ func placeholderAccount(accountID string) string {
 	return "111111111111"
 }
 
-// checkVPC validates a VPC ID and CIDR and returns the parsed CIDR (invalid
-// when it is not usable for further checks).
-func checkVPC(p *problems, key, id, cidr string) netip.Prefix {
-	checkID(p, key+".id", "vpc", id)
+// checkCIDR validates a VPC's CIDR block and returns it parsed (invalid when
+// it is not usable for further checks).
+func checkCIDR(p *problems, key, cidr string) netip.Prefix {
 	if cidr == "" {
-		p.add(key+".cidr", "is required: the VPC's IPv4 CIDR block, e.g. 10.20.0.0/16")
+		p.add(key, "is required: the VPC's IPv4 CIDR block, e.g. 10.20.0.0/16")
 		return netip.Prefix{}
 	}
 	prefix, err := netip.ParsePrefix(cidr)
 	switch {
 	case err != nil || !prefix.Addr().Is4():
-		p.add(key+".cidr", "%q is not an IPv4 CIDR block such as 10.20.0.0/16", cidr)
+		p.add(key, "%q is not an IPv4 CIDR block such as 10.20.0.0/16", cidr)
 		return netip.Prefix{}
 	case prefix.Masked() != prefix:
-		p.add(key+".cidr", "%q has host bits set; the block starts at %s", cidr, prefix.Masked())
+		p.add(key, "%q has host bits set; the block starts at %s", cidr, prefix.Masked())
 		return netip.Prefix{}
 	case prefix.Bits() < 16 || prefix.Bits() > 28:
-		p.add(key+".cidr", "%q is a /%d; AWS VPC blocks are /16 to /28", cidr, prefix.Bits())
+		p.add(key, "%q is a /%d; AWS VPC blocks are /16 to /28", cidr, prefix.Bits())
 		return netip.Prefix{}
 	}
 	return prefix
+}
+
+// createOnly names keys that only describe a VPC the program creates.
+const createOnly = "only applies to a VPC the program creates; remove it, or remove %s.vpc.id"
+
+// byoOnly names keys that only describe an existing VPC.
+const byoOnly = "names parts of an existing VPC, but without %s.vpc.id the program creates the VPC and its %s; remove it, or set %s.vpc.id"
+
+func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
+	v := c.Producer.VPC
+	if v.CreatesVPC() {
+		v.Greenfield.check(p, "producer", block, 0)
+		forbid(p, "producer.vpc.routeTableIds", len(v.RouteTableIDs) > 0, byoOnly, "producer", "route tables", "producer")
+		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, byoOnly, "producer", "subnets", "producer")
+		return
+	}
+	checkID(p, "producer.vpc.id", "vpc", v.ID)
+	v.Greenfield.forbid(p, "producer")
+	checkIDs(p, "producer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the producer route tables that get the route to the consumer VPC")
+	if c.Producer.Redshift.Create {
+		checkIDs(p, "producer.vpc.subnetIds", "subnet", v.SubnetIDs, 1, "the subnets of the cluster the program creates in this existing VPC")
+	} else {
+		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, "only places a cluster the program creates (producer.redshift.create: true); remove it")
+	}
+}
+
+func (c *Config) checkConsumerVPC(p *problems, block netip.Prefix) {
+	v := c.Consumer.VPC
+	if v.CreatesVPC() {
+		public := 0
+		if v.NatGateway {
+			public = 1 // the NAT gateway's public subnet
+		}
+		v.Greenfield.check(p, "consumer", block, public)
+		forbid(p, "consumer.vpc.subnetIds", len(v.SubnetIDs) > 0, byoOnly, "consumer", "subnets", "consumer")
+		forbid(p, "consumer.vpc.routeTableIds", len(v.RouteTableIDs) > 0, byoOnly, "consumer", "route tables", "consumer")
+		return
+	}
+	checkID(p, "consumer.vpc.id", "vpc", v.ID)
+	v.Greenfield.forbid(p, "consumer")
+	forbid(p, "consumer.vpc.natGateway", v.NatGateway, createOnly, "consumer")
+	checkIDs(p, "consumer.vpc.subnetIds", "subnet", v.SubnetIDs, 2, "private subnets for Studio in at least two availability zones")
+	checkIDs(p, "consumer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the consumer route tables that get the route to the producer VPC")
+}
+
+// MaxSubnetCount is the most availability zones an AWS region has.
+const MaxSubnetCount = 6
+
+// flowLogRetentions are the retention periods CloudWatch Logs accepts.
+var flowLogRetentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// check validates the keys of a VPC to create; public is the number of
+// public subnets that must fit next to the private ones.
+func (g Greenfield) check(p *problems, side string, block netip.Prefix, public int) {
+	key := side + ".vpc."
+	if g.SubnetCount < 2 || g.SubnetCount > MaxSubnetCount {
+		p.add(key+"subnetCount", "%d is out of range; Studio needs private subnets in 2 to %d availability zones (default %d)", g.SubnetCount, MaxSubnetCount, DefaultSubnetCount)
+	} else if block.IsValid() {
+		if _, err := cidr.Split(block, g.SubnetCount+public); err != nil {
+			p.add(key+"cidr", "%v; use a larger block such as a /16", err)
+		}
+	}
+	if !slices.Contains(flowLogRetentions, g.FlowLogRetentionDays) {
+		p.add(key+"flowLogRetentionDays", "%d is not a CloudWatch Logs retention period; use one of %v", g.FlowLogRetentionDays, flowLogRetentions)
+	}
+}
+
+// forbid rejects greenfield keys on an existing VPC.
+func (g Greenfield) forbid(p *problems, side string) {
+	forbid(p, side+".vpc.subnetCount", g.SubnetCount != 0, createOnly, side)
+	forbid(p, side+".vpc.flowLogRetentionDays", g.FlowLogRetentionDays != 0, createOnly, side)
+}
+
+// forbid reports key when a value is present where it has no meaning.
+func forbid(p *problems, key string, present bool, format string, args ...any) {
+	if present {
+		p.add(key, format, args...)
+	}
 }
 
 // resourceIDPatterns match EC2 resource IDs: the type's prefix, then 8 or 17 hex digits.
@@ -204,7 +285,24 @@ func (c *Config) checkRedshift(p *problems) {
 	if r.Port < 1150 || r.Port > 65535 {
 		p.add("producer.redshift.port", "%d is not a Redshift port; clusters listen on 1150-65535 (default %d)", r.Port, DefaultRedshiftPort)
 	}
-	checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+	if r.Create {
+		forbid(p, "producer.redshift.securityGroupId", r.SecurityGroupID != "", "the program creates the security group of a cluster it creates; remove it")
+		if !nodeTypePattern.MatchString(r.NodeType) {
+			p.add("producer.redshift.nodeType", "%q is not a Redshift node type such as %s or dc2.large", r.NodeType, DefaultNodeType)
+		}
+		if r.NodeCount < 1 || r.NodeCount > 128 {
+			p.add("producer.redshift.nodeCount", "%d is out of range; a cluster has 1 to 128 nodes", r.NodeCount)
+		}
+		if !masterUsernamePattern.MatchString(r.MasterUsername) {
+			p.add("producer.redshift.masterUsername", "%q is not a Redshift user name (lower-case letters, digits and _, starting with a letter, at most 128)", r.MasterUsername)
+		}
+	} else {
+		checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+		const existing = "only shapes a cluster the program creates (producer.redshift.create: true); remove it"
+		forbid(p, "producer.redshift.nodeType", r.NodeType != "", existing)
+		forbid(p, "producer.redshift.nodeCount", r.NodeCount != 0, existing)
+		forbid(p, "producer.redshift.masterUsername", r.MasterUsername != "", existing)
+	}
 	seen := map[string]bool{}
 	for i, group := range r.DBGroups {
 		key := fmt.Sprintf("producer.redshift.dbGroups[%d]", i)
@@ -239,6 +337,11 @@ func (c *Config) checkStudio(p *problems) {
 			p.add(key, "%q is listed twice", name)
 		}
 		seen[name] = true
+	}
+	if s.PipIndexURL != "" {
+		if u, err := url.Parse(s.PipIndexURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.add("consumer.studio.pipIndexUrl", "%q is not an https URL of a package index, such as https://pypi.example.com/simple", s.PipIndexURL)
+		}
 	}
 	for i, arn := range s.ExecutionRolePolicyArns {
 		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)

@@ -4,8 +4,8 @@
 package consumer
 
 import (
+	"encoding/base64"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -43,11 +43,14 @@ type Consumer struct {
 type ConsumerArgs struct {
 	// Region names the endpoint services. Required.
 	Region string
-	// VpcID, SubnetIDs and RouteTableIDs are the existing private network
-	// Studio runs in. Required; at least two subnets.
-	VpcID         string
-	SubnetIDs     []string
-	RouteTableIDs []string
+	// VpcID, SubnetIDs and RouteTableIDs are the private network Studio runs
+	// in. Required; at least two subnets.
+	VpcID         pulumi.StringInput
+	SubnetIDs     pulumi.StringArrayInput
+	RouteTableIDs pulumi.StringArrayInput
+	// InternetEgress lets Studio apps out to HTTPS anywhere, for a VPC with a
+	// NAT gateway; otherwise they reach only the endpoints, S3 and Redshift.
+	InternetEgress bool
 	// InterfaceEndpoints are the services that get an interface endpoint
 	// with private DNS, by name below the region ("sagemaker.api"). Required:
 	// without a NAT gateway they are Studio's only way to AWS APIs.
@@ -63,6 +66,9 @@ type ConsumerArgs struct {
 	// ProducerCIDR and RedshiftPort open the way to the cluster. Required.
 	ProducerCIDR string
 	RedshiftPort int
+	// LifecycleScript, if set, runs at every JupyterLab start as the
+	// domain's default lifecycle configuration.
+	LifecycleScript string
 	// Protect guards the domain and the KMS key against deletion.
 	Protect bool
 }
@@ -113,18 +119,23 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		return nil, fmt.Errorf("home EFS key alias: %w", err)
 	}
 
-	network, err := newNetwork(ctx, name, args, parent)
+	studio, err := newStudioNetwork(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
 
-	domainGroup := pulumi.StringArray{network.domainGroup.ID()}
+	jupyterLab, err := newLifecycleConfig(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	domainGroup := pulumi.StringArray{studio.domainGroup.ID()}
 	domain, err := sagemaker.NewDomain(ctx, name+"-domain", &sagemaker.DomainArgs{
 		DomainName:           pulumi.String(args.DomainName),
 		AuthMode:             pulumi.String("IAM"),
 		AppNetworkAccessType: pulumi.String("VpcOnly"),
-		VpcId:                pulumi.String(args.VpcID),
-		SubnetIds:            pulumi.ToStringArray(args.SubnetIDs),
+		VpcId:                args.VpcID,
+		SubnetIds:            args.SubnetIDs,
 		KmsKeyId:             homeKey.Arn,
 		DomainSettings: &sagemaker.DomainDomainSettingsArgs{
 			// Stamps every session with SourceIdentity = the user profile
@@ -135,8 +146,9 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		// AWS: in VpcOnly mode apps without security groups hang on start;
 		// these defaults serve profiles and spaces made outside this program.
 		DefaultUserSettings: &sagemaker.DomainDefaultUserSettingsArgs{
-			ExecutionRole:  executionRole.Arn,
-			SecurityGroups: domainGroup,
+			ExecutionRole:         executionRole.Arn,
+			SecurityGroups:        domainGroup,
+			JupyterLabAppSettings: jupyterLab,
 		},
 		DefaultSpaceSettings: &sagemaker.DomainDefaultSpaceSettingsArgs{
 			ExecutionRole:  executionRole.Arn,
@@ -160,7 +172,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 				ExecutionRole: executionRole.Arn,
 				// Only this user's group: apps of different users cannot
 				// reach each other.
-				SecurityGroups: pulumi.StringArray{network.userGroups[userName].ID()},
+				SecurityGroups: pulumi.StringArray{studio.userGroups[userName].ID()},
 			},
 		}, parent)
 		if err != nil {
@@ -169,9 +181,9 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		profileNames[i] = profile.UserProfileName
 	}
 
-	studioGroups := pulumi.StringArray{network.domainGroup.ID()}
+	studioGroups := pulumi.StringArray{studio.domainGroup.ID()}
 	for _, userName := range args.UserProfiles {
-		studioGroups = append(studioGroups, network.userGroups[userName].ID())
+		studioGroups = append(studioGroups, studio.userGroups[userName].ID())
 	}
 
 	comp.ExecutionRoleArn = executionRole.Arn
@@ -180,7 +192,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.DomainURL = domain.Url
 	comp.KmsKeyArn = homeKey.Arn
 	comp.StudioSecurityGroupIDs = studioGroups.ToStringArrayOutput()
-	comp.EndpointSecurityGroupID = network.endpointGroup.ID().ToStringOutput()
+	comp.EndpointSecurityGroupID = studio.endpointGroup.ID().ToStringOutput()
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"executionRoleArn":        comp.ExecutionRoleArn,
@@ -205,16 +217,34 @@ func ExecutionRoleTrustPolicy() policy.Document {
 	})
 }
 
-// EndpointServiceName is the full service name of an interface endpoint.
-// Studio's own service uses the aws.sagemaker prefix, the rest com.amazonaws.
-func EndpointServiceName(region, service string) string {
-	if slices.Contains([]string{"studio", "notebook"}, service) {
-		return "aws.sagemaker." + region + "." + service
-	}
-	return "com.amazonaws." + region + "." + service
-}
-
 // endpointLogicalName keeps dots out of resource names: "sagemaker.api" → "sagemaker-api".
 func endpointLogicalName(name, service string) string {
 	return name + "-endpoint-" + strings.ReplaceAll(service, ".", "-")
+}
+
+// newLifecycleConfig registers the lifecycle configuration, if there is a
+// script, and returns the JupyterLab settings that make it the default.
+func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsArgs, error) {
+	if args.LifecycleScript == "" {
+		return nil, nil
+	}
+	// SageMaker's name pattern allows 63 characters.
+	configName := args.DomainName
+	if len(configName) > 50 {
+		configName = configName[:50]
+	}
+	lifecycle, err := sagemaker.NewStudioLifecycleConfig(ctx, name+"-jupyterlab-setup", &sagemaker.StudioLifecycleConfigArgs{
+		StudioLifecycleConfigName:    pulumi.String(configName + "-jupyterlab"),
+		StudioLifecycleConfigAppType: pulumi.String("JupyterLab"),
+		StudioLifecycleConfigContent: pulumi.String(base64.StdEncoding.EncodeToString([]byte(args.LifecycleScript))),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle configuration: %w", err)
+	}
+	return &sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsArgs{
+		DefaultResourceSpec: &sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsDefaultResourceSpecArgs{
+			LifecycleConfigArn: lifecycle.Arn,
+		},
+		LifecycleConfigArns: pulumi.StringArray{lifecycle.Arn},
+	}, nil
 }

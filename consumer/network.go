@@ -6,10 +6,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/network"
 )
 
-// network is the consumer's security groups and VPC endpoints.
-type network struct {
+// studioNetwork is the consumer's security groups and VPC endpoints.
+type studioNetwork struct {
 	domainGroup   *ec2.SecurityGroup
 	userGroups    map[string]*ec2.SecurityGroup
 	endpointGroup *ec2.SecurityGroup
@@ -23,10 +25,10 @@ const (
 	httpsPort    = 443
 )
 
-func newNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*network, error) {
+func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*studioNetwork, error) {
 	newGroup := func(logicalName, description string) (*ec2.SecurityGroup, error) {
 		group, err := ec2.NewSecurityGroup(ctx, logicalName, &ec2.SecurityGroupArgs{
-			VpcId:       pulumi.String(args.VpcID),
+			VpcId:       args.VpcID,
 			Description: pulumi.String(description),
 			// Rules are separate resources (the groups refer to each other);
 			// revoking them first lets a destroy delete the groups.
@@ -39,7 +41,7 @@ func newNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pul
 		return group, nil
 	}
 
-	n := &network{userGroups: map[string]*ec2.SecurityGroup{}}
+	n := &studioNetwork{userGroups: map[string]*ec2.SecurityGroup{}}
 	var err error
 	if n.endpointGroup, err = newGroup(name+"-endpoints", "VPC interface endpoints, HTTPS from SageMaker Studio only"); err != nil {
 		return nil, err
@@ -56,10 +58,10 @@ func newNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pul
 	}
 
 	gateway, err := ec2.NewVpcEndpoint(ctx, endpointLogicalName(name, "s3"), &ec2.VpcEndpointArgs{
-		VpcId:           pulumi.String(args.VpcID),
-		ServiceName:     pulumi.String(EndpointServiceName(args.Region, "s3")),
+		VpcId:           args.VpcID,
+		ServiceName:     pulumi.String(network.EndpointServiceName(args.Region, "s3")),
 		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   pulumi.ToStringArray(args.RouteTableIDs),
+		RouteTableIds:   args.RouteTableIDs,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(endpointLogicalName(name, "s3"))},
 	}, parent)
 	if err != nil {
@@ -68,11 +70,11 @@ func newNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pul
 	for _, service := range args.InterfaceEndpoints {
 		logicalName := endpointLogicalName(name, service)
 		if _, err := ec2.NewVpcEndpoint(ctx, logicalName, &ec2.VpcEndpointArgs{
-			VpcId:             pulumi.String(args.VpcID),
-			ServiceName:       pulumi.String(EndpointServiceName(args.Region, service)),
+			VpcId:             args.VpcID,
+			ServiceName:       pulumi.String(network.EndpointServiceName(args.Region, service)),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
-			SubnetIds:         pulumi.ToStringArray(args.SubnetIDs),
+			SubnetIds:         args.SubnetIDs,
 			SecurityGroupIds:  pulumi.StringArray{n.endpointGroup.ID()},
 			Tags:              pulumi.StringMap{"Name": pulumi.String(logicalName)},
 		}, parent); err != nil {
@@ -125,7 +127,7 @@ type rule struct {
 // the endpoints, S3 through the gateway, and the Redshift cluster.
 func studioRules(group, endpointGroup *ec2.SecurityGroup, s3PrefixList pulumi.StringOutput, args *ConsumerArgs) []rule {
 	self := group.ID().ToStringOutput()
-	return []rule{
+	rules := []rule{
 		{suffix: "nfs-in", description: "NFS to the home EFS within the group", from: nfsPort, to: nfsPort, group: group, peerGroup: self},
 		{suffix: "apps-in", description: "Studio apps within the group", from: appPortsFrom, to: appPortsTo, group: group, peerGroup: self},
 		{suffix: "nfs-out", egress: true, description: "NFS to the home EFS within the group", from: nfsPort, to: nfsPort, group: group, peerGroup: self},
@@ -134,6 +136,11 @@ func studioRules(group, endpointGroup *ec2.SecurityGroup, s3PrefixList pulumi.St
 		{suffix: "s3-out", egress: true, description: "HTTPS to S3 through the gateway endpoint", from: httpsPort, to: httpsPort, group: group, prefixList: s3PrefixList},
 		{suffix: "redshift-out", egress: true, description: "Redshift in the producer VPC over peering", from: args.RedshiftPort, to: args.RedshiftPort, group: group, cidr: pulumi.String(args.ProducerCIDR)},
 	}
+	if args.InternetEgress {
+		// Egress only, through the NAT gateway: package installs over HTTPS.
+		rules = append(rules, rule{suffix: "internet-out", egress: true, description: "HTTPS to the internet through the NAT gateway", from: httpsPort, to: httpsPort, group: group, cidr: pulumi.String("0.0.0.0/0")})
+	}
+	return rules
 }
 
 func (r rule) register(ctx *pulumi.Context, groupName string, parent pulumi.ResourceOption) error {

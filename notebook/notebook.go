@@ -5,6 +5,7 @@ package notebook
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"text/template"
 )
 
@@ -72,4 +73,23 @@ func RedshiftSnippet(values Redshift) (string, error) {
 		return "", err
 	}
 	return out.String(), nil
+}
+
+// LifecycleScript is the JupyterLab lifecycle configuration that installs AWS
+// SDK for pandas at every app start (a pip install in a notebook does not
+// survive an app restart), from indexURL when set, else from PyPI.
+func LifecycleScript(indexURL string) string {
+	index := ""
+	if indexURL != "" {
+		index = " --index-url " + shellQuote(indexURL)
+	}
+	return "#!/bin/bash\n" +
+		"# Installs AWS SDK for pandas for the notebooks of this Studio domain.\n" +
+		"set -eux\n" +
+		"pip install --quiet --upgrade" + index + " awswrangler\n"
+}
+
+// shellQuote quotes a value for a POSIX shell.
+func shellQuote(value string) string {
+	return "'" + strings.ReplaceAll(value, "'", `'\''`) + "'"
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/network"
 )
 
 // Peering is the VPC peering connection between the two accounts.
@@ -28,12 +30,12 @@ type PeeringArgs struct {
 	// ProducerProvider accepts it. Required; may be for the same account.
 	ProducerProvider *aws.Provider
 	// ConsumerVpcID is the requester VPC. Required.
-	ConsumerVpcID string
-	// ConsumerRouteTableIDs get a route to ProducerCIDR. Required.
-	ConsumerRouteTableIDs []string
+	ConsumerVpcID pulumi.StringInput
+	// ConsumerRouteTables get a route to ProducerCIDR. Required.
+	ConsumerRouteTables []network.Ref
 	// ProducerAccountID and ProducerVpcID name the accepter. Required.
 	ProducerAccountID string
-	ProducerVpcID     string
+	ProducerVpcID     pulumi.StringInput
 	// ProducerCIDR is the producer VPC's block. Required.
 	ProducerCIDR string
 }
@@ -50,8 +52,8 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 	// DNS options are never set inline here: AWS accepts them only on an
 	// active connection, and each account only for its own side.
 	request, err := ec2.NewVpcPeeringConnection(ctx, name+"-request", &ec2.VpcPeeringConnectionArgs{
-		VpcId:       pulumi.String(args.ConsumerVpcID),
-		PeerVpcId:   pulumi.String(args.ProducerVpcID),
+		VpcId:       args.ConsumerVpcID,
+		PeerVpcId:   args.ProducerVpcID,
 		PeerOwnerId: pulumi.String(args.ProducerAccountID),
 		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
 	}, asConsumer...)
@@ -88,13 +90,13 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 		return nil, fmt.Errorf("accepter DNS options: %w", err)
 	}
 
-	for _, routeTableID := range args.ConsumerRouteTableIDs {
-		if _, err := ec2.NewRoute(ctx, name+"-route-"+routeTableID, &ec2.RouteArgs{
-			RouteTableId:           pulumi.String(routeTableID),
+	for _, table := range args.ConsumerRouteTables {
+		if _, err := ec2.NewRoute(ctx, name+"-route-"+table.Key, &ec2.RouteArgs{
+			RouteTableId:           table.ID,
 			DestinationCidrBlock:   pulumi.String(args.ProducerCIDR),
 			VpcPeeringConnectionId: connectionID,
 		}, asConsumer...); err != nil {
-			return nil, fmt.Errorf("consumer route in %s: %w", routeTableID, err)
+			return nil, fmt.Errorf("consumer route in %s: %w", table.Key, err)
 		}
 	}
 

@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/network"
 )
 
 // Producer is the data account's side of the system.
@@ -29,7 +31,7 @@ type ProducerArgs struct {
 	Cluster Cluster
 	// ClusterSecurityGroupID is the cluster's security group; it gets the
 	// ingress rule from the consumer VPC. Required.
-	ClusterSecurityGroupID string
+	ClusterSecurityGroupID pulumi.StringInput
 	// Port is the cluster's port. Required.
 	Port int
 	// ExecutionRoleArn is the Studio execution role, the only principal the
@@ -38,9 +40,9 @@ type ProducerArgs struct {
 	// UserProfiles are the SourceIdentity values allowed to assume the role.
 	// Required, at least one.
 	UserProfiles []string
-	// RouteTableIDs are the producer route tables that get a route to the
+	// RouteTables are the producer route tables that get a route to the
 	// consumer VPC. Required.
-	RouteTableIDs []string
+	RouteTables []network.Ref
 	// ConsumerCIDR is the consumer VPC's block. Required.
 	ConsumerCIDR string
 	// PeeringConnectionID is the accepted peering connection. Required.
@@ -77,18 +79,18 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, fmt.Errorf("producer role policy: %w", err)
 	}
 
-	for _, routeTableID := range args.RouteTableIDs {
-		if _, err := ec2.NewRoute(ctx, name+"-route-"+routeTableID, &ec2.RouteArgs{
-			RouteTableId:           pulumi.String(routeTableID),
+	for _, table := range args.RouteTables {
+		if _, err := ec2.NewRoute(ctx, name+"-route-"+table.Key, &ec2.RouteArgs{
+			RouteTableId:           table.ID,
 			DestinationCidrBlock:   pulumi.String(args.ConsumerCIDR),
 			VpcPeeringConnectionId: args.PeeringConnectionID,
 		}, parent); err != nil {
-			return nil, fmt.Errorf("producer route in %s: %w", routeTableID, err)
+			return nil, fmt.Errorf("producer route in %s: %w", table.Key, err)
 		}
 	}
 
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId: pulumi.String(args.ClusterSecurityGroupID),
+		SecurityGroupId: args.ClusterSecurityGroupID,
 		Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
 		IpProtocol:      pulumi.String("tcp"),
 		FromPort:        pulumi.Int(args.Port),

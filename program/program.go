@@ -14,10 +14,12 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/network"
 	"github.com/studio-redshift/studio-redshift/notebook"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
 	"github.com/studio-redshift/studio-redshift/rolechain"
+	"github.com/studio-redshift/studio-redshift/warehouse"
 )
 
 // Run builds the whole system. Invalid configuration fails here, before any
@@ -37,17 +39,39 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
+	consumerVPC, err := newVPC(ctx, cfg, vpcSpec{
+		side: "consumer", account: cfg.Consumer.AccountID, provider: consumerProvider,
+		id: cfg.Consumer.VPC.ID, cidr: cfg.Consumer.VPC.CIDR, greenfield: cfg.Consumer.VPC.Greenfield,
+		subnetIDs: cfg.Consumer.VPC.SubnetIDs, routeTableIDs: cfg.Consumer.VPC.RouteTableIDs,
+		natGateway: cfg.Consumer.VPC.NatGateway,
+	})
+	if err != nil {
+		return err
+	}
+	producerVPC, err := newVPC(ctx, cfg, vpcSpec{
+		side: "producer", account: cfg.Producer.AccountID, provider: producerProvider,
+		id: cfg.Producer.VPC.ID, cidr: cfg.Producer.VPC.CIDR, greenfield: cfg.Producer.VPC.Greenfield,
+		subnetIDs: cfg.Producer.VPC.SubnetIDs, routeTableIDs: cfg.Producer.VPC.RouteTableIDs,
+		// The cluster's enhanced VPC routing sends its S3 traffic through the VPC.
+		s3Gateway: true,
+	})
+	if err != nil {
+		return err
+	}
+
 	studio, err := consumer.NewConsumer(ctx, "consumer", &consumer.ConsumerArgs{
 		Region:                  cfg.Region,
-		VpcID:                   cfg.Consumer.VPC.ID,
-		SubnetIDs:               cfg.Consumer.VPC.SubnetIDs,
-		RouteTableIDs:           cfg.Consumer.VPC.RouteTableIDs,
+		VpcID:                   consumerVPC.id,
+		SubnetIDs:               consumerVPC.subnetIDs,
+		RouteTableIDs:           consumerVPC.routeTableIDs(),
+		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
 		InterfaceEndpoints:      append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...),
 		DomainName:              cfg.Consumer.Studio.DomainName,
 		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
 		ExecutionRolePolicyArns: cfg.Consumer.Studio.ExecutionRolePolicyArns,
 		ProducerCIDR:            cfg.Producer.VPC.CIDR,
 		RedshiftPort:            cfg.Producer.Redshift.Port,
+		LifecycleScript:         lifecycleScript(cfg),
 		Protect:                 cfg.Protect,
 	}, pulumi.Provider(consumerProvider))
 	if err != nil {
@@ -55,19 +79,38 @@ func Run(ctx *pulumi.Context) error {
 	}
 
 	peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
-		ConsumerProvider:      consumerProvider,
-		ProducerProvider:      producerProvider,
-		ConsumerVpcID:         cfg.Consumer.VPC.ID,
-		ConsumerRouteTableIDs: cfg.Consumer.VPC.RouteTableIDs,
-		ProducerAccountID:     cfg.Producer.AccountID,
-		ProducerVpcID:         cfg.Producer.VPC.ID,
-		ProducerCIDR:          cfg.Producer.VPC.CIDR,
+		ConsumerProvider:    consumerProvider,
+		ProducerProvider:    producerProvider,
+		ConsumerVpcID:       consumerVPC.id,
+		ConsumerRouteTables: consumerVPC.routeTables,
+		ProducerAccountID:   cfg.Producer.AccountID,
+		ProducerVpcID:       producerVPC.id,
+		ProducerCIDR:        cfg.Producer.VPC.CIDR,
 	})
 	if err != nil {
 		return err
 	}
 
 	redshift := cfg.Producer.Redshift
+	clusterSecurityGroupID := pulumi.StringInput(pulumi.String(redshift.SecurityGroupID))
+	if redshift.Create {
+		cluster, err := warehouse.NewWarehouse(ctx, "warehouse", &warehouse.WarehouseArgs{
+			VpcID:             producerVPC.id,
+			SubnetIDs:         producerVPC.subnetIDs,
+			ClusterIdentifier: redshift.ClusterIdentifier,
+			Database:          redshift.Database,
+			Port:              redshift.Port,
+			NodeType:          redshift.NodeType,
+			NodeCount:         redshift.NodeCount,
+			MasterUsername:    redshift.MasterUsername,
+			Protect:           cfg.Protect,
+		}, pulumi.Provider(producerProvider))
+		if err != nil {
+			return err
+		}
+		clusterSecurityGroupID = cluster.SecurityGroupID
+	}
+
 	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
 		Cluster: producer.Cluster{
 			Partition:  cfg.Partition(),
@@ -77,11 +120,11 @@ func Run(ctx *pulumi.Context) error {
 			Database:   redshift.Database,
 			DBGroups:   redshift.DBGroups,
 		},
-		ClusterSecurityGroupID: redshift.SecurityGroupID,
+		ClusterSecurityGroupID: clusterSecurityGroupID,
 		Port:                   redshift.Port,
 		ExecutionRoleArn:       studio.ExecutionRoleArn,
 		UserProfiles:           cfg.Consumer.Studio.UserProfiles,
-		RouteTableIDs:          cfg.Producer.VPC.RouteTableIDs,
+		RouteTables:            producerVPC.routeTables,
 		ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
 		PeeringConnectionID:    peer.ConnectionID,
 	}, pulumi.Provider(producerProvider))
@@ -123,6 +166,60 @@ func Run(ctx *pulumi.Context) error {
 	})
 	ctx.Export("notebookSnippet", snippet)
 	return nil
+}
+
+// vpc is one side's network: named in configuration, or created.
+type vpc struct {
+	id          pulumi.StringInput
+	subnetIDs   pulumi.StringArrayInput
+	routeTables []network.Ref
+}
+
+func (v *vpc) routeTableIDs() pulumi.StringArray {
+	ids := pulumi.StringArray{}
+	for _, table := range v.routeTables {
+		ids = append(ids, table.ID)
+	}
+	return ids
+}
+
+// vpcSpec is what configuration says of one side's VPC.
+type vpcSpec struct {
+	side, account, id, cidr  string
+	provider                 *aws.Provider
+	subnetIDs, routeTableIDs []string
+	greenfield               config.Greenfield
+	natGateway, s3Gateway    bool
+}
+
+// newVPC returns the configured VPC, or creates one when no id is configured.
+func newVPC(ctx *pulumi.Context, cfg *config.Config, spec vpcSpec) (*vpc, error) {
+	if spec.id != "" {
+		return &vpc{id: pulumi.String(spec.id), subnetIDs: pulumi.ToStringArray(spec.subnetIDs), routeTables: network.Existing(spec.routeTableIDs)}, nil
+	}
+	created, err := network.NewNetwork(ctx, spec.side+"-network", &network.NetworkArgs{
+		CIDR:                 spec.cidr,
+		SubnetCount:          spec.greenfield.SubnetCount,
+		NatGateway:           spec.natGateway,
+		S3GatewayEndpoint:    spec.s3Gateway,
+		FlowLogRetentionDays: spec.greenfield.FlowLogRetentionDays,
+		Partition:            cfg.Partition(),
+		Region:               cfg.Region,
+		Account:              spec.account,
+	}, pulumi.Provider(spec.provider))
+	if err != nil {
+		return nil, err
+	}
+	return &vpc{id: created.VpcID, subnetIDs: created.PrivateSubnetIDs, routeTables: created.PrivateRouteTables}, nil
+}
+
+// lifecycleScript installs awswrangler at every JupyterLab start, where Studio
+// can reach a package index: through a NAT gateway or a configured mirror.
+func lifecycleScript(cfg *config.Config) string {
+	if !cfg.InstallsPackages() {
+		return ""
+	}
+	return notebook.LifecycleScript(cfg.Consumer.Studio.PipIndexURL)
 }
 
 // newProvider is the explicit provider of one account. allowedAccountIds makes

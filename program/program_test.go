@@ -45,10 +45,33 @@ const (
 )
 
 func devConfig(t *testing.T) map[string]string {
+	return stackConfig(t, "dev")
+}
+
+func stackConfig(t *testing.T, stack string) map[string]string {
 	t.Helper()
-	values, err := stackconfig.Load("..", "dev", nil)
+	values, err := stackconfig.Load("..", stack, nil)
 	require.NoError(t, err)
 	return values
+}
+
+// assertAccounts checks that every AWS resource was created by the provider
+// of the account it belongs in, inside a component.
+func assertAccounts(t *testing.T, result *offline.Result, accounts map[string]string) {
+	t.Helper()
+	count := 0
+	for _, r := range result.Resources() {
+		if !r.Custom || r.Type == offline.ProviderType {
+			continue
+		}
+		count++
+		assert.Contains(t, r.Parent, "studioredshift:index:", "%s is not inside a component", r.URN)
+		want := expectedProvider(r)
+		assert.Equal(t, want, r.Provider, "%s uses the wrong provider", r.URN)
+		assert.Equal(t, accounts[want], r.Account, "%s lands in the wrong account", r.URN)
+		assert.Equal(t, "us-east-1", r.Region, r.URN)
+	}
+	assert.Greater(t, count, 40, "the stack registers the whole system")
 }
 
 // withConsumer returns the dev configuration with the consumer object changed.
@@ -100,36 +123,20 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 // components in the ML account, producer-side in the data account, and the
 // peering split between requester and accepter.
 func expectedProvider(r offline.Resource) string {
-	switch {
-	case strings.Contains(r.Parent, "studioredshift:index:Producer"):
+	component := r.Parent[strings.LastIndex(r.Parent, "::")+2:]
+	switch component {
+	case "producer", "producer-network", "warehouse":
 		return "producer"
-	case strings.Contains(r.Parent, "studioredshift:index:Peering"):
+	case "peering":
 		if strings.HasSuffix(r.Name, "-accept") || strings.HasSuffix(r.Name, "-accepter-dns") {
 			return "producer"
 		}
-		return "consumer"
-	default:
-		return "consumer"
 	}
+	return "consumer"
 }
 
 func TestEveryResourceSitsInItsAccount(t *testing.T) {
-	result := run(t, devConfig(t))
-	accounts := map[string]string{"producer": producerAccount, "consumer": consumerAccount}
-
-	count := 0
-	for _, r := range result.Resources() {
-		if !r.Custom || r.Type == offline.ProviderType {
-			continue
-		}
-		count++
-		assert.Contains(t, r.Parent, "studioredshift:index:", "%s is not inside a component", r.URN)
-		want := expectedProvider(r)
-		assert.Equal(t, want, r.Provider, "%s uses the wrong provider", r.URN)
-		assert.Equal(t, accounts[want], r.Account, "%s lands in the wrong account", r.URN)
-		assert.Equal(t, "us-east-1", r.Region, r.URN)
-	}
-	assert.Greater(t, count, 40, "the dev stack registers the whole system")
+	assertAccounts(t, run(t, devConfig(t)), map[string]string{"producer": producerAccount, "consumer": consumerAccount})
 }
 
 func TestProvidersAreExplicitPerAccount(t *testing.T) {

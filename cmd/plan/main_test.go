@@ -119,8 +119,17 @@ func TestDevPlanText(t *testing.T) {
 	}
 }
 
+func TestDemoPlan(t *testing.T) {
+	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
+	require.Equal(t, 0, code, errs)
+	p := decodePlan(t, out)
+	assert.Equal(t, map[string]int{"consumer": 73, "producer": 25}, p.Totals.ByAccount)
+	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
+	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
+}
+
 func TestOutputIsDeterministic(t *testing.T) {
-	for _, args := range [][]string{{}, {"-json"}, {"-diagram", "mermaid"}} {
+	for _, args := range [][]string{{}, {"-json"}, {"-diagram", "mermaid"}, {"-stack", "demo"}, {"-stack", "demo", "-json"}} {
 		args = append([]string{"-dir", projectDir}, args...)
 		_, first, _ := runPlan(t, args...)
 		_, second, _ := runPlan(t, args...)
@@ -217,7 +226,7 @@ func TestStackFileErrors(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "prod")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errs, `unknown stack "prod": there is no Pulumi.prod.yaml (stacks here: dev`)
+	assert.Contains(t, errs, `unknown stack "prod": there is no Pulumi.prod.yaml (stacks here: demo, dev)`)
 
 	dir := variant(t, func(map[string]any) {})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.broken.yaml"), []byte("config: [\n"), 0o600))

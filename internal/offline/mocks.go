@@ -79,6 +79,7 @@ type Mocks struct {
 	mu        sync.Mutex
 	providers map[string]provider // by provider ID
 	resources []Resource
+	invokes   []Invoke
 }
 
 // NewMocks returns empty mocks for a project's stack.
@@ -86,10 +87,52 @@ func NewMocks(project, stack string) *Mocks {
 	return &Mocks{project: project, stack: stack, providers: map[string]provider{}}
 }
 
-// Call answers provider functions. The program invokes none; reaching here
-// means it started depending on an invoke that must be mocked on purpose.
+// Invoke is one provider function call as the mocks saw it.
+type Invoke struct {
+	Token    string
+	Provider string
+	Region   string
+}
+
+// AvailabilityZones is what the mocked region offers: three zones, as most
+// regions do.
+var AvailabilityZones = []string{"a", "b", "c"}
+
+// Call answers provider functions. Only the availability zone lookup is
+// expected; any other invoke is an error, so a new one is mocked on purpose.
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return nil, fmt.Errorf("unexpected invoke %s: the program builds its data without provider functions", args.Token)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.providerOf(args.Provider)
+	m.invokes = append(m.invokes, Invoke{Token: args.Token, Provider: p.name, Region: p.region})
+	switch args.Token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		if p.region == "" {
+			return nil, fmt.Errorf("%s without an explicit provider", args.Token)
+		}
+		var names, ids []any
+		for i, suffix := range AvailabilityZones {
+			names = append(names, p.region+suffix)
+			ids = append(ids, fmt.Sprintf("%s-az%d", strings.ReplaceAll(p.region, "-", "")[:4], i+1))
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": p.region, "names": names, "zoneIds": ids}), nil
+	}
+	return nil, fmt.Errorf("unexpected invoke %s: mock it in internal/offline when the program needs it", args.Token)
+}
+
+// Invokes returns the provider functions called, in order.
+func (m *Mocks) Invokes() []Invoke {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Invoke(nil), m.invokes...)
+}
+
+// providerOf finds the provider of a "urn::id" reference.
+func (m *Mocks) providerOf(ref string) provider {
+	if ref == "" {
+		return provider{}
+	}
+	return m.providers[ref[strings.LastIndex(ref, "::")+2:]]
 }
 
 // NewResource answers a registration with a realistic ID and outputs.
@@ -110,8 +153,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Dependencies = append(r.Dependencies, rpc.GetDependencies()...)
 	}
 	if args.Provider != "" {
-		id := args.Provider[strings.LastIndex(args.Provider, "::")+2:]
-		p := m.providers[id]
+		p := m.providerOf(args.Provider)
 		r.Provider, r.Account, r.Region = p.name, p.account, p.region
 	}
 
@@ -195,10 +237,53 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		}
 		arn("kms", r.Region, name)
 		return name
-	case "aws:ec2/securityGroup:SecurityGroup":
+	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
 		id := "sg-" + hexID(17)
 		arn("ec2", r.Region, "security-group/"+id)
 		return id
+	case "aws:ec2/vpc:Vpc":
+		id := "vpc-" + hexID(17)
+		arn("ec2", r.Region, "vpc/"+id)
+		set("ownerId", r.Account)
+		return id
+	case "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/internetGateway:InternetGateway",
+		"aws:ec2/natGateway:NatGateway", "aws:ec2/flowLog:FlowLog":
+		kind := ec2Kinds[r.Type]
+		id := kind.prefix + "-" + hexID(17)
+		arn("ec2", r.Region, kind.arnType+"/"+id)
+		return id
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		return "rtbassoc-" + hexID(17)
+	case "aws:ec2/eip:Eip":
+		id := "eipalloc-" + hexID(17)
+		set("allocationId", id)
+		set("publicIp", fmt.Sprintf("203.0.113.%d", 1+len(m.resources)%250)) // documentation range
+		return id
+	case "aws:cloudwatch/logGroup:LogGroup":
+		name := physicalName()
+		arn("logs", r.Region, "log-group:"+name)
+		return name
+	case "aws:redshift/subnetGroup:SubnetGroup":
+		name := physicalName()
+		arn("redshift", r.Region, "subnetgroup:"+name)
+		return name
+	case "aws:redshift/parameterGroup:ParameterGroup":
+		name := physicalName()
+		arn("redshift", r.Region, "parametergroup:"+name)
+		return name
+	case "aws:redshift/cluster:Cluster":
+		id := r.String("clusterIdentifier")
+		arn("redshift", r.Region, "cluster:"+id)
+		port, _ := r.Input("port").(float64)
+		host := fmt.Sprintf("%s.c%s.%s.redshift.amazonaws.com", id, hexID(10), r.Region)
+		set("dnsName", host)
+		set("endpoint", fmt.Sprintf("%s:%d", host, int(port)))
+		set("masterPasswordSecretArn", fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:redshift!%s-%s-%s", partition, r.Region, r.Account, id, r.String("masterUsername"), hexID(6)))
+		return id
+	case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
+		name := r.String("studioLifecycleConfigName")
+		arn("sagemaker", r.Region, "studio-lifecycle-config/"+name)
+		return name
 	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
 		id := "sgr-" + hexID(17)
 		arn("ec2", r.Region, "security-group-rule/"+id)
@@ -245,6 +330,15 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 	service := strings.SplitN(strings.TrimPrefix(r.Type, "aws:"), "/", 2)[0]
 	arn(service, r.Region, r.Name)
 	return r.Name + "-" + hexID(8)
+}
+
+// ec2Kinds are the ID prefixes and ARN resource types of simple EC2 resources.
+var ec2Kinds = map[string]struct{ prefix, arnType string }{
+	"aws:ec2/subnet:Subnet":                   {"subnet", "subnet"},
+	"aws:ec2/routeTable:RouteTable":           {"rtb", "route-table"},
+	"aws:ec2/internetGateway:InternetGateway": {"igw", "internet-gateway"},
+	"aws:ec2/natGateway:NatGateway":           {"nat", "natgateway"},
+	"aws:ec2/flowLog:FlowLog":                 {"fl", "vpc-flow-log"},
 }
 
 // hexOf derives stable hex digits from a seed, so runs are repeatable.

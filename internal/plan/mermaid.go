@@ -71,26 +71,28 @@ func (d *diagram) add(rank int, format string, args ...any) {
 
 func (p *Plan) diagramFacts() *diagram {
 	d := &diagram{vpcs: map[string]string{}, inVPC: map[string][]string{}, outside: map[string][]string{}}
-	byProvider := func(provider string) string {
+	// A side's CIDR is where the other side's peering routes point.
+	cidrOf := func(provider, connection string) string {
 		for _, r := range p.Network.Routes {
-			if r.Provider != provider {
-				return r.Destination // the other side's routes point here
+			if r.Provider != provider && r.Target == connection {
+				return r.Destination
 			}
 		}
 		return ""
 	}
 
-	var domain, cluster string
+	var domain, cluster, consumerCIDR string
 	roleNodes := map[string]string{} // role ARN → node ID
 	for _, r := range p.Resources {
 		switch r.Type {
 		case "aws:ec2:VpcPeeringConnection":
-			consumerVPC, _ := r.Properties["vpcId"].(string)
-			producerVPC, _ := r.Properties["peerVpcId"].(string)
-			d.vpcs[r.Provider] = strings.TrimSpace(consumerVPC + " " + byProvider(r.Provider))
+			consumerVPC := p.names.label(fmt.Sprint(r.Properties["vpcId"]))
+			producerVPC := p.names.label(fmt.Sprint(r.Properties["peerVpcId"]))
+			consumerCIDR = cidrOf(r.Provider, r.Name)
+			d.vpcs[r.Provider] = strings.TrimSpace(consumerVPC + " " + consumerCIDR)
 			for _, a := range p.Accounts {
 				if a.Provider != r.Provider {
-					d.vpcs[a.Provider] = strings.TrimSpace(producerVPC + " " + byProvider(a.Provider))
+					d.vpcs[a.Provider] = strings.TrimSpace(producerVPC + " " + cidrOf(a.Provider, r.Name))
 				}
 			}
 			d.add(rankPeering, `%s_vpc <-->|"VPC peering, routes both ways"| %s_vpc`, r.Provider, otherProvider(p, r.Provider))
@@ -107,9 +109,7 @@ func (p *Plan) diagramFacts() *diagram {
 				d.add(rankUsers, "users --> %s", domain)
 			}
 		case "aws:iam:Role":
-			node := "role_" + strings.ReplaceAll(r.Name, "-", "_")
-			roleNodes[r.Arn] = node
-			d.outside[r.Provider] = append(d.outside[r.Provider], fmt.Sprintf(`%s["role %s"]`, node, r.Name))
+			roleNodes[r.Arn] = "role_" + strings.ReplaceAll(r.Name, "-", "_")
 		}
 	}
 
@@ -166,8 +166,22 @@ func (p *Plan) diagramFacts() *diagram {
 	}
 	if domain != "" && cluster != "" {
 		for _, rule := range p.Network.Rules {
-			if rule.Direction == "ingress" && strings.HasSuffix(rule.Group, "(existing)") && rule.Provider == "producer" {
+			if rule.Direction == "ingress" && rule.Provider == "producer" && rule.Peer == consumerCIDR {
 				d.add(rankQuery, `%s -->|"TCP %s over the peering"| %s`, domain, rule.Ports, cluster)
+				break
+			}
+		}
+	}
+	// Roles appear where they take part in the chain; others (flow log
+	// delivery) would only crowd the picture.
+	for _, r := range p.Resources {
+		if r.Type != "aws:iam:Role" {
+			continue
+		}
+		node := roleNodes[r.Arn]
+		for _, e := range d.edges {
+			if strings.HasPrefix(e.text, node+" ") || strings.HasSuffix(e.text, " "+node) {
+				d.outside[r.Provider] = append(d.outside[r.Provider], fmt.Sprintf(`%s["role %s"]`, node, r.Name))
 				break
 			}
 		}

@@ -28,6 +28,8 @@ type Plan struct {
 	Network   Network        `json:"network"`
 	Outputs   map[string]any `json:"outputs"`
 	Totals    Totals         `json:"totals"`
+
+	names namer
 }
 
 // Account is one AWS account the stack deploys into, by its provider's name.
@@ -117,6 +119,7 @@ func Build(project, stack string, result *offline.Result) (*Plan, error) {
 	}
 	all := result.Resources()
 	names := newNamer(all)
+	p.names = names
 
 	for _, r := range all {
 		if r.Type != offline.ProviderType {
@@ -254,6 +257,15 @@ func (n namer) name(id string) string {
 	return id + " (existing)"
 }
 
+// label is the logical name of a resource the stack creates, or the ID
+// itself where configuration named an existing one.
+func (n namer) label(id string) string {
+	if name, ok := n[id]; ok {
+		return name
+	}
+	return id
+}
+
 // policyProperties says where IAM documents live, per resource type.
 var policyProperties = map[string]struct{ property, kind string }{
 	"aws:iam/role:Role":                                 {"assumeRolePolicy", "trust"},
@@ -293,15 +305,8 @@ func policiesOf(r offline.Resource, names namer) ([]Policy, error) {
 func (n *Network) add(r offline.Resource, names namer) {
 	switch r.Type {
 	case "aws:ec2/route:Route":
-		target := ""
-		for _, key := range []string{"vpcPeeringConnectionId", "natGatewayId", "gatewayId", "transitGatewayId", "vpcEndpointId"} {
-			if id := r.String(key); id != "" {
-				target = names.name(id)
-				break
-			}
-		}
 		n.Routes = append(n.Routes, Route{Provider: r.Provider, RouteTable: names.name(r.String("routeTableId")),
-			Destination: r.String("destinationCidrBlock"), Target: target})
+			Destination: r.String("destinationCidrBlock"), Target: routeTarget(r, names)})
 	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
 		direction := "ingress"
 		if strings.Contains(r.Type, "Egress") {
@@ -329,6 +334,16 @@ func (n *Network) sort() {
 		a, b := n.Endpoints[i], n.Endpoints[j]
 		return providerOrder(a.Provider)+a.Type+a.Service < providerOrder(b.Provider)+b.Type+b.Service
 	})
+}
+
+// routeTarget names where a route sends its traffic.
+func routeTarget(r offline.Resource, names namer) string {
+	for _, key := range []string{"vpcPeeringConnectionId", "natGatewayId", "gatewayId", "transitGatewayId", "vpcEndpointId"} {
+		if id := r.String(key); id != "" {
+			return names.name(id)
+		}
+	}
+	return ""
 }
 
 func ports(r offline.Resource) string {
@@ -370,14 +385,46 @@ func summarize(r offline.Resource, names namer) string {
 		if dns, ok := r.Input("privateDnsEnabled").(bool); ok {
 			add("privateDns", fmt.Sprint(dns))
 		}
-	case "aws:ec2/securityGroup:SecurityGroup":
-		add("vpc", r.String("vpcId"))
+	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+		add("vpc", names.name(r.String("vpcId")))
+		if r.Type == "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup" && r.Input("ingress") == nil && r.Input("egress") == nil {
+			parts = append(parts, "rules=none")
+		}
+	case "aws:ec2/vpc:Vpc":
+		add("cidr", r.String("cidrBlock"))
+		add("dnsSupport", fmt.Sprint(r.Input("enableDnsSupport")))
+		add("dnsHostnames", fmt.Sprint(r.Input("enableDnsHostnames")))
+	case "aws:ec2/subnet:Subnet":
+		add("cidr", r.String("cidrBlock"))
+		add("az", r.String("availabilityZone"))
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		add("subnet", names.name(r.String("subnetId")))
+		add("routeTable", names.name(r.String("routeTableId")))
+	case "aws:ec2/natGateway:NatGateway":
+		add("subnet", names.name(r.String("subnetId")))
+	case "aws:ec2/flowLog:FlowLog":
+		add("vpc", names.name(r.String("vpcId")))
+		add("traffic", r.String("trafficType"))
+		add("destination", names.name(r.String("logDestination")))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		if days, ok := r.Input("retentionInDays").(float64); ok {
+			add("retentionDays", fmt.Sprint(days))
+		}
+	case "aws:redshift/cluster:Cluster":
+		add("id", r.String("clusterIdentifier"))
+		add("nodes", fmt.Sprintf("%v×%s", r.Input("numberOfNodes"), r.String("nodeType")))
+		for _, key := range []string{"encrypted", "publiclyAccessible", "enhancedVpcRouting", "manageMasterPassword"} {
+			add(key, fmt.Sprint(r.Input(key)))
+		}
+	case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
+		add("name", r.String("studioLifecycleConfigName"))
+		add("app", r.String("studioLifecycleConfigAppType"))
 	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
 		parts = append(parts, fmt.Sprintf("%s %s into %s from %s", r.String("ipProtocol"), ports(r), names.name(r.String("securityGroupId")), peer(r, names)))
 	case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
 		parts = append(parts, fmt.Sprintf("%s %s out of %s to %s", r.String("ipProtocol"), ports(r), names.name(r.String("securityGroupId")), peer(r, names)))
 	case "aws:ec2/route:Route":
-		parts = append(parts, fmt.Sprintf("%s → %s in %s", r.String("destinationCidrBlock"), names.name(r.String("vpcPeeringConnectionId")), r.String("routeTableId")))
+		parts = append(parts, fmt.Sprintf("%s → %s in %s", r.String("destinationCidrBlock"), routeTarget(r, names), names.name(r.String("routeTableId"))))
 	case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
 		add("vpc", r.String("vpcId"))
 		add("peerVpc", r.String("peerVpcId"))
