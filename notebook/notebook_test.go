@@ -37,3 +37,14 @@ func TestRedshiftSnippetWithoutGroups(t *testing.T) {
 	assert.Contains(t, snippet, "db_groups=[],", "an empty Python list, never null")
 	assert.False(t, strings.Contains(snippet, "null"))
 }
+
+func TestLifecycleScript(t *testing.T) {
+	assert.Equal(t, "#!/bin/bash\n"+
+		"# Installs AWS SDK for pandas for the notebooks of this Studio domain.\n"+
+		"set -eux\n"+
+		"pip install --quiet --upgrade awswrangler\n", LifecycleScript(""))
+	assert.Contains(t, LifecycleScript("https://pypi.example.com/simple"),
+		"pip install --quiet --upgrade --index-url 'https://pypi.example.com/simple' awswrangler\n")
+	assert.Contains(t, LifecycleScript("https://x.example/it's"), `--index-url 'https://x.example/it'\''s'`,
+		"a quote in the URL cannot break out of the shell word")
+}
