@@ -105,9 +105,28 @@ type Redshift struct {
 // Consumer is the ML account: SageMaker Studio and its VPC.
 type Consumer struct {
 	Account
-	VPC    ConsumerVPC `json:"vpc"`
-	Studio Studio      `json:"studio"`
+	VPC        ConsumerVPC `json:"vpc"`
+	Studio     Studio      `json:"studio"`
+	Guardrails Guardrails  `json:"guardrails,omitempty"`
 }
+
+// Guardrails are the deny policies that keep Studio users inside the closed
+// network: no SageMaker resource outside the VPC, none with direct internet
+// access, no role passed to SageMaker but the execution role.
+type Guardrails struct {
+	// Enabled is on unless set to false.
+	Enabled *bool `json:"enabled,omitempty"`
+	// RequireNetworkIsolation denies jobs and models without network
+	// isolation. Off by default: containers then cannot reach even S3.
+	RequireNetworkIsolation bool `json:"requireNetworkIsolation,omitempty"`
+	// RequireSourceVpce denies SageMaker calls that do not come through the
+	// VPC's SageMaker endpoints. Off by default: the console and any caller
+	// outside the VPC are refused.
+	RequireSourceVpce bool `json:"requireSourceVpce,omitempty"`
+}
+
+// On reports whether the guardrails are enabled (the default).
+func (g Guardrails) On() bool { return g.Enabled == nil || *g.Enabled }
 
 // ConsumerVPC is the VPC Studio runs in, without internet access unless a
 // created VPC asks for a NAT gateway: existing (id set) or created.
@@ -122,6 +141,9 @@ type ConsumerVPC struct {
 	// NatGateway gives a created VPC a public subnet, an internet gateway
 	// and a NAT gateway for the private subnets' internet traffic.
 	NatGateway bool `json:"natGateway,omitempty"`
+	// S3EndpointBuckets, if set, limit S3 through the gateway endpoint to
+	// these buckets (and the ones the program itself uses).
+	S3EndpointBuckets []string `json:"s3EndpointBuckets,omitempty"`
 	Greenfield
 }
 

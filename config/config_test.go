@@ -167,6 +167,27 @@ func TestParseAcceptedVariants(t *testing.T) {
 			assert.Equal(t, 2, c.Producer.Redshift.NodeCount)
 			assert.Equal(t, Greenfield{}, c.Producer.VPC.Greenfield, "no greenfield defaults on an existing VPC")
 		}},
+		{"guardrails on by default", func(r map[string]any) {},
+			func(t *testing.T, c *Config) {
+				assert.True(t, c.Consumer.Guardrails.On())
+				assert.False(t, c.Consumer.Guardrails.RequireNetworkIsolation, "opt-in")
+				assert.False(t, c.Consumer.Guardrails.RequireSourceVpce, "opt-in")
+			}},
+		{"guardrails off", func(r map[string]any) { set(r, "consumer.guardrails", map[string]any{"enabled": false}) },
+			func(t *testing.T, c *Config) { assert.False(t, c.Consumer.Guardrails.On()) }},
+		{"guardrail switches", func(r map[string]any) {
+			set(r, "consumer.guardrails", map[string]any{"requireNetworkIsolation": true, "requireSourceVpce": true})
+		}, func(t *testing.T, c *Config) {
+			assert.True(t, c.Consumer.Guardrails.On())
+			assert.True(t, c.Consumer.Guardrails.RequireNetworkIsolation)
+			assert.True(t, c.Consumer.Guardrails.RequireSourceVpce)
+		}},
+		{"S3 endpoint limited to named buckets", func(r map[string]any) {
+			set(r, "consumer.vpc.s3EndpointBuckets", []any{"ml-data", "sagemaker-us-east-1-222222222222"})
+		},
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, []string{"ml-data", "sagemaker-us-east-1-222222222222"}, c.Consumer.VPC.S3EndpointBuckets)
+			}},
 		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple") },
 			func(t *testing.T, c *Config) { assert.True(t, c.InstallsPackages()) }},
 		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
@@ -248,9 +269,6 @@ func TestParseRejects(t *testing.T) {
 		{"reserved tag prefix", func(r map[string]any) { r["tags"] = map[string]any{"aws:owner": "x"} }, "tags.aws:owner", "reserved"},
 		{"default endpoint listed again", func(r map[string]any) { set(r, "consumer.vpc.extraEndpoints", []any{"sts"}) }, "consumer.vpc.extraEndpoints[0]", "created by default"},
 		{"s3 as an interface endpoint", func(r map[string]any) { set(r, "consumer.vpc.extraEndpoints", []any{"s3"}) }, "consumer.vpc.extraEndpoints[0]", "gateway endpoint"},
-		{"malformed endpoint name", func(r map[string]any) {
-			set(r, "consumer.vpc.extraEndpoints", []any{"com.amazonaws.us-east-1.ecr.api "})
-		}, "consumer.vpc.extraEndpoints[0]", "not a service name"},
 		{"malformed policy ARN", func(r map[string]any) {
 			set(r, "consumer.studio.executionRolePolicyArns", []any{"AmazonSageMakerFullAccess"})
 		}, "consumer.studio.executionRolePolicyArns[0]", "not a managed policy ARN"},

@@ -34,8 +34,6 @@ var (
 	// Provisioned node types: RA3 (managed storage) and DC2.
 	nodeTypePattern       = regexp.MustCompile(`^(ra3|dc2)\.[a-z0-9]+$`)
 	masterUsernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
-	// Interface endpoint service names below the region, e.g. ecr.api, ecr.dkr.
-	endpointPattern = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
 )
 
 // validate checks values once every key has the right shape.
@@ -255,17 +253,51 @@ func (c *Config) checkEndpoints(p *problems) {
 	for i, name := range c.Consumer.VPC.ExtraEndpoints {
 		key := fmt.Sprintf("consumer.vpc.extraEndpoints[%d]", i)
 		switch {
-		case !endpointPattern.MatchString(name):
-			p.add(key, "%q is not a service name such as ecr.api (the part after com.amazonaws.%s.)", name, c.Region)
 		case name == "s3":
 			p.add(key, "s3 is already reachable through the S3 gateway endpoint the program creates")
 		case slices.Contains(DefaultEndpoints, name):
 			p.add(key, "%q is created by default; remove it (defaults: %s)", name, strings.Join(DefaultEndpoints, ", "))
+		case !slices.Contains(KnownEndpoints, name):
+			p.add(key, "%q is not an endpoint service this program knows; use one of %s", name, strings.Join(KnownEndpoints, ", "))
 		case seen[name]:
 			p.add(key, "%q is listed twice", name)
 		}
 		seen[name] = true
 	}
+	seenBucket := map[string]bool{}
+	for i, bucket := range c.Consumer.VPC.S3EndpointBuckets {
+		key := fmt.Sprintf("consumer.vpc.s3EndpointBuckets[%d]", i)
+		switch {
+		case !ValidBucketName(bucket):
+			p.add(key, "%q is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit)", bucket)
+		case seenBucket[bucket]:
+			p.add(key, "%q is listed twice", bucket)
+		}
+		seenBucket[bucket] = true
+	}
+}
+
+// KnownEndpoints are the interface endpoint services consumer.vpc.extraEndpoints
+// accepts, by their name below the region: the closed-network services of
+// SageMaker, its tooling and the data services next to it. A typo fails here,
+// not at apply time.
+var KnownEndpoints = []string{
+	"athena", "bedrock-runtime", "cloudformation", "codeartifact.api", "codeartifact.repositories",
+	"codecommit", "ec2", "ec2messages", "ecr.api", "ecr.dkr", "elasticfilesystem", "events",
+	"git-codecommit", "glue", "kms", "lambda", "monitoring", "notebook",
+	"sagemaker.featurestore-runtime", "sagemaker.metrics", "secretsmanager", "servicecatalog",
+	"sns", "sqs", "ssm", "ssmmessages", "states",
+}
+
+var (
+	bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	ipv4Pattern   = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+)
+
+// ValidBucketName applies S3's naming rules for general purpose buckets.
+func ValidBucketName(name string) bool {
+	return bucketPattern.MatchString(name) && !ipv4Pattern.MatchString(name) &&
+		!strings.Contains(name, "..") && !strings.HasPrefix(name, "xn--") && !strings.HasSuffix(name, "-s3alias")
 }
 
 func (c *Config) checkRedshift(p *problems) {

@@ -36,6 +36,8 @@ type Consumer struct {
 	EndpointSecurityGroupID pulumi.StringOutput `pulumi:"endpointSecurityGroupId"`
 	// UserProfileNames are the created user profiles, in configured order.
 	UserProfileNames pulumi.StringArrayOutput `pulumi:"userProfileNames"`
+	// SageMakerEndpointIDs are the interface endpoints of SageMaker's APIs.
+	SageMakerEndpointIDs pulumi.StringArrayOutput `pulumi:"sageMakerEndpointIds"`
 }
 
 // ConsumerArgs are the inputs of NewConsumer. Create it with the consumer
@@ -51,6 +53,9 @@ type ConsumerArgs struct {
 	// InternetEgress lets Studio apps out to HTTPS anywhere, for a VPC with a
 	// NAT gateway; otherwise they reach only the endpoints, S3 and Redshift.
 	InternetEgress bool
+	// S3EndpointBuckets, if set, are the only buckets reachable through the
+	// S3 gateway endpoint. Optional.
+	S3EndpointBuckets []string
 	// InterfaceEndpoints are the services that get an interface endpoint
 	// with private DNS, by name below the region ("sagemaker.api"). Required:
 	// without a NAT gateway they are Studio's only way to AWS APIs.
@@ -194,6 +199,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.StudioSecurityGroupIDs = studioGroups.ToStringArrayOutput()
 	comp.EndpointSecurityGroupID = studio.endpointGroup.ID().ToStringOutput()
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
+	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"executionRoleArn":        comp.ExecutionRoleArn,
 		"executionRoleName":       comp.ExecutionRoleName,
@@ -203,6 +209,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"studioSecurityGroupIds":  comp.StudioSecurityGroupIDs,
 		"endpointSecurityGroupId": comp.EndpointSecurityGroupID,
 		"userProfileNames":        comp.UserProfileNames,
+		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
 	})
 }
 

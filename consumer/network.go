@@ -2,12 +2,14 @@ package consumer
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/policy"
 )
 
 // studioNetwork is the consumer's security groups and VPC endpoints.
@@ -15,6 +17,9 @@ type studioNetwork struct {
 	domainGroup   *ec2.SecurityGroup
 	userGroups    map[string]*ec2.SecurityGroup
 	endpointGroup *ec2.SecurityGroup
+	// sageMakerEndpoints are the endpoints of SageMaker's APIs (sagemaker.api,
+	// sagemaker.runtime ...), the ones SageMaker calls from the VPC arrive by.
+	sageMakerEndpoints pulumi.StringArray
 }
 
 // Port ranges AWS documents for Studio in VpcOnly mode.
@@ -57,11 +62,20 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 		}
 	}
 
+	var gatewayPolicy pulumi.StringPtrInput
+	if len(args.S3EndpointBuckets) > 0 {
+		text, err := S3EndpointPolicy(policy.Partition(args.Region), args.S3EndpointBuckets).JSON()
+		if err != nil {
+			return nil, fmt.Errorf("S3 gateway endpoint policy: %w", err)
+		}
+		gatewayPolicy = pulumi.String(text)
+	}
 	gateway, err := ec2.NewVpcEndpoint(ctx, endpointLogicalName(name, "s3"), &ec2.VpcEndpointArgs{
 		VpcId:           args.VpcID,
 		ServiceName:     pulumi.String(network.EndpointServiceName(args.Region, "s3")),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   args.RouteTableIDs,
+		Policy:          gatewayPolicy,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(endpointLogicalName(name, "s3"))},
 	}, parent)
 	if err != nil {
@@ -69,7 +83,7 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 	}
 	for _, service := range args.InterfaceEndpoints {
 		logicalName := endpointLogicalName(name, service)
-		if _, err := ec2.NewVpcEndpoint(ctx, logicalName, &ec2.VpcEndpointArgs{
+		endpoint, err := ec2.NewVpcEndpoint(ctx, logicalName, &ec2.VpcEndpointArgs{
 			VpcId:             args.VpcID,
 			ServiceName:       pulumi.String(network.EndpointServiceName(args.Region, service)),
 			VpcEndpointType:   pulumi.String("Interface"),
@@ -77,8 +91,12 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 			SubnetIds:         args.SubnetIDs,
 			SecurityGroupIds:  pulumi.StringArray{n.endpointGroup.ID()},
 			Tags:              pulumi.StringMap{"Name": pulumi.String(logicalName)},
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("%s endpoint: %w", service, err)
+		}
+		if strings.HasPrefix(service, "sagemaker.") {
+			n.sageMakerEndpoints = append(n.sageMakerEndpoints, endpoint.ID())
 		}
 	}
 
@@ -107,6 +125,24 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 		}
 	}
 	return n, nil
+}
+
+// S3EndpointPolicy limits S3 through the gateway endpoint to the named
+// buckets and their objects. Endpoint policies name no principal: "*" stands
+// for whoever uses the endpoint, and their own IAM policies still apply.
+func S3EndpointPolicy(partition string, buckets []string) policy.Document {
+	resources := make([]string, 0, 2*len(buckets))
+	for _, bucket := range buckets {
+		bucketArn := policy.ARN(partition, "s3", "", "", bucket)
+		resources = append(resources, bucketArn, bucketArn+"/*")
+	}
+	return policy.New(policy.Statement{
+		Sid:       "NamedBucketsOnly",
+		Effect:    policy.Allow,
+		Principal: &policy.Principal{AWS: []string{"*"}},
+		Action:    []string{"s3:*"},
+		Resource:  resources,
+	})
 }
 
 // rule is one security group rule of a Studio group.

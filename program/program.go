@@ -14,6 +14,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/guardrails"
 	"github.com/studio-redshift/studio-redshift/network"
 	"github.com/studio-redshift/studio-redshift/notebook"
 	"github.com/studio-redshift/studio-redshift/peering"
@@ -65,6 +66,7 @@ func Run(ctx *pulumi.Context) error {
 		SubnetIDs:               consumerVPC.subnetIDs,
 		RouteTableIDs:           consumerVPC.routeTableIDs(),
 		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
+		S3EndpointBuckets:       cfg.Consumer.VPC.S3EndpointBuckets,
 		InterfaceEndpoints:      append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...),
 		DomainName:              cfg.Consumer.Studio.DomainName,
 		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
@@ -76,6 +78,24 @@ func Run(ctx *pulumi.Context) error {
 	}, pulumi.Provider(consumerProvider))
 	if err != nil {
 		return err
+	}
+
+	if cfg.Consumer.Guardrails.On() {
+		guard, err := guardrails.NewGuardrails(ctx, "guardrails", &guardrails.GuardrailsArgs{
+			ExecutionRoleName:    studio.ExecutionRoleName,
+			PassableRoleArns:     pulumi.StringArray{studio.ExecutionRoleArn},
+			SubnetIDs:            consumerVPC.subnetIDs,
+			SecurityGroupIDs:     studio.StudioSecurityGroupIDs,
+			SageMakerEndpointIDs: studio.SageMakerEndpointIDs,
+			Switches: guardrails.Switches{
+				RequireNetworkIsolation: cfg.Consumer.Guardrails.RequireNetworkIsolation,
+				RequireSourceVpce:       cfg.Consumer.Guardrails.RequireSourceVpce,
+			},
+		}, pulumi.Provider(consumerProvider))
+		if err != nil {
+			return err
+		}
+		ctx.Export("guardrailPolicyArn", guard.PolicyArn)
 	}
 
 	peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{

@@ -188,7 +188,7 @@ func TestExecutionRole(t *testing.T) {
 	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, trust.Statement[0].Principal)
 	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, trust.Statement[0].Action)
 
-	attachments := result.OfType(attachmentType)
+	attachments := inComponent(result, attachmentType, "consumer")
 	require.Len(t, attachments, 1)
 	assert.Equal(t, "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", attachments[0].String("policyArn"))
 	assert.Equal(t, executionRole.ID, attachments[0].String("role"))
@@ -514,7 +514,7 @@ func TestOutputs(t *testing.T) {
 	}
 	sort.Strings(names)
 	assert.Equal(t, []string{
-		"consumerAccountId", "executionRoleArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
+		"consumerAccountId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
 		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 

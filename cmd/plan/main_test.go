@@ -63,11 +63,11 @@ func TestDevPlanJSON(t *testing.T) {
 	assert.Equal(t, "dev", p.Stack)
 	assert.Equal(t, "us-east-1", p.Region)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "222222222222", Resources: 47},
+		{Provider: "consumer", AccountID: "222222222222", Resources: 49},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 54, p.Totals.Resources)
-	assert.Equal(t, map[string]int{"consumer": 47, "producer": 7}, p.Totals.ByAccount)
+	assert.Equal(t, 56, p.Totals.Resources)
+	assert.Equal(t, map[string]int{"consumer": 49, "producer": 7}, p.Totals.ByAccount)
 	assert.Equal(t, 8, p.Totals.ByType["aws:ec2:VpcEndpoint"])
 
 	// The producer role's trust policy, parsed, names the execution role's ARN.
@@ -113,7 +113,7 @@ func TestDevPlanText(t *testing.T) {
 		"aws.sagemaker.us-east-1.studio",
 		"== Stack outputs",
 		"notebookSnippet:",
-		"54 resources",
+		"56 resources",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -123,7 +123,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 73, "producer": 25}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 75, "producer": 25}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
@@ -188,10 +188,10 @@ func TestSameAccountVariant(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "111111111111", Resources: 47},
+		{Provider: "consumer", AccountID: "111111111111", Resources: 49},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 54, p.Totals.Resources)
+	assert.Equal(t, 56, p.Totals.Resources)
 }
 
 func TestInvalidConfigPrintsNoPlan(t *testing.T) {
