@@ -21,7 +21,7 @@ const Project = "studio-redshift"
 
 // Keys are the top-level keys of the project namespace, without the
 // "studio-redshift:" prefix.
-var Keys = []string{"region", "tags", "protect", "producer", "consumer"}
+var Keys = []string{"region", "tags", "protect", "producer", "consumer", "athena"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
@@ -49,6 +49,8 @@ type Config struct {
 	Protect  bool
 	Producer Producer
 	Consumer Consumer
+	// Athena is the cross-account Athena setup; nil when not configured.
+	Athena *Athena
 }
 
 // Account is an AWS account and the credentials its provider uses.
@@ -217,6 +219,10 @@ func Parse(raw map[string]string) (*Config, error) {
 	} else {
 		p.add("consumer", "is required: the ML account, its VPC and its Studio domain")
 	}
+	if value, ok := raw["athena"]; ok {
+		cfg.Athena = &Athena{}
+		decodeStrict(&p, "athena", value, cfg.Athena)
+	}
 	if len(p) > 0 {
 		// Shapes are wrong: checking values now would only repeat the noise.
 		return nil, p.err()
@@ -240,6 +246,7 @@ func (c *Config) applyDefaults() {
 	if c.Consumer.VPC.CreatesVPC() {
 		c.Consumer.VPC.Greenfield.applyDefaults()
 	}
+	c.applyAthenaDefaults()
 	if r := &c.Producer.Redshift; r.Create {
 		r.NodeType = cmp.Or(r.NodeType, DefaultNodeType)
 		r.NodeCount = cmp.Or(r.NodeCount, 1)

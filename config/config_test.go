@@ -261,7 +261,8 @@ func TestParseRejects(t *testing.T) {
 			producer["accountID"] = producer["accountId"]
 			delete(producer, "accountId")
 		}, "producer.accountID", `did you mean "accountId"`},
-		{"unknown deep key", func(r map[string]any) { set(r, "consumer.vpc.subnets", []any{}) }, "consumer.vpc.subnets", "allowed here"},
+		{"near-miss deep key", func(r map[string]any) { set(r, "consumer.vpc.subnets", []any{}) }, "consumer.vpc.subnets", `did you mean "subnetIds"`},
+		{"unknown deep key", func(r map[string]any) { set(r, "consumer.vpc.colour", "blue") }, "consumer.vpc.colour", "allowed here: cidr, extraEndpoints"},
 		{"unknown top-level key", func(r map[string]any) { r["regoin"] = "us-east-1" }, "regoin", "unknown key"},
 		{"list where an object belongs", func(r map[string]any) { set(r, "consumer.studio", []any{"alice"}) }, "consumer.studio", "expected an object"},
 		{"structured key that is not JSON", func(r map[string]any) { r["producer"] = "111111111111" }, "producer", "expected an object"},

@@ -47,6 +47,9 @@ var embeddedNames = func() map[string]bool {
 	names := map[string]bool{}
 	var walk func(reflect.Type)
 	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
 		if t.Kind() != reflect.Struct {
 			return
 		}
@@ -62,6 +65,9 @@ var embeddedNames = func() map[string]bool {
 }()
 
 func reportUnknownKeys(p *problems, path string, value any, t reflect.Type) {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		object, ok := value.(map[string]any)
@@ -109,16 +115,37 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	return fields
 }
 
-// suggest names the intended key when only its case differs, else lists the
-// keys that are allowed at this level.
+// suggest names the intended key when the typo is small (a case or one or
+// two letters off), else lists the keys that are allowed at this level.
 func suggest(key string, fields map[string]reflect.Type) string {
 	known := slices.Sorted(maps.Keys(fields))
 	for _, name := range known {
-		if strings.EqualFold(name, key) {
+		if distance(strings.ToLower(name), strings.ToLower(key)) <= 2 {
 			return fmt.Sprintf("did you mean %q?", name)
 		}
 	}
 	return "allowed here: " + strings.Join(known, ", ")
+}
+
+// distance is the Levenshtein edit distance between two strings.
+func distance(a, b string) int {
+	previous := make([]int, len(b)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		current := make([]int, len(b)+1)
+		current[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			current[j] = min(previous[j]+1, current[j-1]+1, previous[j-1]+cost)
+		}
+		previous = current
+	}
+	return previous[len(b)]
 }
 
 func describe(t reflect.Type) string {

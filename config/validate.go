@@ -65,6 +65,7 @@ func (c *Config) validate(p *problems) {
 
 	c.checkRedshift(p)
 	c.checkStudio(p)
+	c.checkAthena(p)
 }
 
 func checkTag(p *problems, key, value string) {
