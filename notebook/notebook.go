@@ -21,12 +21,7 @@ type Redshift struct {
 // The snippet follows the seed article's flow: assume the producer role, then
 // connect_temp as the user profile name. Values enter as JSON literals, which
 // are valid Python string and list literals.
-var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{
-	"py": func(value any) (string, error) {
-		text, err := json.Marshal(value)
-		return string(text), err
-	},
-}).Parse(`import json
+var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import json
 
 import awswrangler as wr
 import boto3
@@ -62,6 +57,47 @@ con_redshift = wr.redshift.connect_temp(
 )
 df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
 `))
+
+// Athena are the values the Athena snippet needs.
+type Athena struct {
+	Region    string
+	Workgroup string
+	Database  string
+	Table     string
+}
+
+// The snippet follows the seed article: awswrangler's read_sql_query, here in
+// the stack's workgroup. ctas_approach=False reads the results the workgroup
+// wrote instead of creating temporary tables, so read-only catalog access is
+// enough.
+var athenaTemplate = template.Must(template.New("athena").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import awswrangler as wr
+import boto3
+
+df = wr.athena.read_sql_query(
+    sql={{py .SQL}},
+    database={{py .Database}},
+    workgroup={{py .Workgroup}},
+    ctas_approach=False,
+    boto3_session=boto3.Session(region_name={{py .Region}}),
+)
+`))
+
+// AthenaSnippet renders the Athena notebook code, querying the given table.
+func AthenaSnippet(values Athena) (string, error) {
+	var out bytes.Buffer
+	err := athenaTemplate.Execute(&out, struct {
+		Athena
+		SQL string
+	}{values, `SELECT * FROM "` + values.Table + `" LIMIT 10`})
+	return out.String(), err
+}
+
+// pyLiteral writes a value as a JSON literal, which for strings and lists of
+// strings is also a valid Python literal.
+func pyLiteral(value any) (string, error) {
+	text, err := json.Marshal(value)
+	return string(text), err
+}
 
 // RedshiftSnippet renders the Redshift notebook code.
 func RedshiftSnippet(values Redshift) (string, error) {

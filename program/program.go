@@ -12,8 +12,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/studio-redshift/studio-redshift/athena"
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/databucket"
 	"github.com/studio-redshift/studio-redshift/guardrails"
 	"github.com/studio-redshift/studio-redshift/network"
 	"github.com/studio-redshift/studio-redshift/notebook"
@@ -66,8 +68,8 @@ func Run(ctx *pulumi.Context) error {
 		SubnetIDs:               consumerVPC.subnetIDs,
 		RouteTableIDs:           consumerVPC.routeTableIDs(),
 		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
-		S3EndpointBuckets:       cfg.Consumer.VPC.S3EndpointBuckets,
-		InterfaceEndpoints:      append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...),
+		S3EndpointBuckets:       s3EndpointBuckets(cfg),
+		InterfaceEndpoints:      interfaceEndpoints(cfg),
 		DomainName:              cfg.Consumer.Studio.DomainName,
 		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
 		ExecutionRolePolicyArns: cfg.Consumer.Studio.ExecutionRolePolicyArns,
@@ -96,6 +98,12 @@ func Run(ctx *pulumi.Context) error {
 			return err
 		}
 		ctx.Export("guardrailPolicyArn", guard.PolicyArn)
+	}
+
+	if cfg.Athena != nil {
+		if err := newAthena(ctx, cfg, studio, producerProvider, consumerProvider); err != nil {
+			return err
+		}
 	}
 
 	peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
@@ -186,6 +194,111 @@ func Run(ctx *pulumi.Context) error {
 	})
 	ctx.Export("notebookSnippet", snippet)
 	return nil
+}
+
+// newAthena lets Studio and Athena in the consumer account read the
+// producer's bucket: the bucket side in the producer account, the workgroup
+// and catalog in the consumer account.
+func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) error {
+	a := cfg.Athena
+	readers := []pulumi.StringInput{studio.ExecutionRoleArn}
+	for _, principal := range a.Principals {
+		readers = append(readers, pulumi.String(principal))
+	}
+	data, err := databucket.NewDataBucket(ctx, "athena-data", &databucket.DataBucketArgs{
+		Partition:    cfg.Partition(),
+		Region:       cfg.Region,
+		Account:      cfg.Producer.AccountID,
+		Name:         a.Bucket.Name,
+		Create:       a.Bucket.Create,
+		KeyArn:       a.Bucket.KMSKeyArn,
+		ManagePolicy: a.Bucket.ManagePolicy,
+		Prefixes:     a.Bucket.Prefixes,
+		Grants: []databucket.Grant{{
+			Sid:           "AthenaRead",
+			Principals:    readers,
+			BucketActions: []string{"s3:GetBucketLocation"},
+			List:          true,
+			ObjectActions: []string{"s3:GetObject"},
+			KeyActions:    []string{"kms:Decrypt"},
+		}},
+		Protect: cfg.Protect,
+	}, pulumi.Provider(producerProvider))
+	if err != nil {
+		return err
+	}
+	query, err := athena.NewAthena(ctx, "athena", &athena.AthenaArgs{
+		Partition:            cfg.Partition(),
+		Region:               cfg.Region,
+		Account:              cfg.Consumer.AccountID,
+		Workgroup:            a.Workgroup,
+		ResultsBucket:        a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region),
+		ResultsRetentionDays: a.ResultsRetentionDays,
+		Database:             a.Database,
+		Tables:               a.Tables,
+		DataBucket:           a.Bucket.Name,
+		DataPrefixes:         a.Bucket.Prefixes,
+		DataKeyArn:           data.KeyArn,
+		ExecutionRoleName:    studio.ExecutionRoleName,
+	}, pulumi.Provider(consumerProvider))
+	if err != nil {
+		return err
+	}
+
+	snippet, err := notebook.AthenaSnippet(notebook.Athena{
+		Region: cfg.Region, Workgroup: a.Workgroup, Database: a.Database, Table: a.Tables[0].Name,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("athenaWorkgroup", query.WorkgroupName)
+	ctx.Export("athenaDatabase", query.DatabaseName)
+	ctx.Export("athenaTables", query.TableNames)
+	ctx.Export("athenaAccessPolicyArn", query.AccessPolicyArn)
+	ctx.Export("athenaSnippet", pulumi.String(snippet))
+	if !a.Bucket.Create && !a.Bucket.ManagePolicy {
+		// The bucket's owner applies (merges) it; see the README.
+		ctx.Export("athenaBucketPolicy", data.Policy)
+	}
+	return nil
+}
+
+// interfaceEndpoints are the default endpoints, the configured extras, and
+// those the optional features call (once each).
+func interfaceEndpoints(cfg *config.Config) []string {
+	endpoints := append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...)
+	if cfg.Athena != nil {
+		endpoints = append(endpoints, "athena", "glue")
+	}
+	return compactUnique(endpoints)
+}
+
+// s3EndpointBuckets are the buckets the S3 gateway endpoint admits when the
+// configuration limits it: those named, and every bucket the program's
+// features use, in either account.
+func s3EndpointBuckets(cfg *config.Config) []string {
+	buckets := cfg.Consumer.VPC.S3EndpointBuckets
+	if len(buckets) == 0 {
+		return nil
+	}
+	buckets = append([]string{}, buckets...)
+	if a := cfg.Athena; a != nil {
+		buckets = append(buckets, a.Bucket.Name, a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region))
+	}
+	return compactUnique(buckets)
+}
+
+// compactUnique drops repeated values, keeping the first of each.
+func compactUnique(values []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, value := range values {
+		if !seen[value] {
+			out = append(out, value)
+			seen[value] = true
+		}
+	}
+	return out
 }
 
 // vpc is one side's network: named in configuration, or created.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -123,11 +124,15 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 // components in the ML account, producer-side in the data account, and the
 // peering split between requester and accepter.
 func expectedProvider(r offline.Resource) string {
-	component := r.Parent[strings.LastIndex(r.Parent, "::")+2:]
-	switch component {
-	case "producer", "producer-network", "warehouse":
+	parent := resource.URN(r.Parent)
+	switch parent.Type() {
+	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket":
 		return "producer"
-	case "peering":
+	case "studioredshift:index:Network":
+		if strings.HasPrefix(parent.Name(), "producer") {
+			return "producer"
+		}
+	case "studioredshift:index:Peering":
 		if strings.HasSuffix(r.Name, "-accept") || strings.HasSuffix(r.Name, "-accepter-dns") {
 			return "producer"
 		}

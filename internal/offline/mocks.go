@@ -280,6 +280,40 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		set("endpoint", fmt.Sprintf("%s:%d", host, int(port)))
 		set("masterPasswordSecretArn", fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:redshift!%s-%s-%s", partition, r.Region, r.Account, id, r.String("masterUsername"), hexID(6)))
 		return id
+	case "aws:s3/bucketV2:BucketV2":
+		name := r.String("bucket")
+		if name == "" {
+			name = r.Name + "-" + hexID(7)
+			set("bucket", name)
+		}
+		arn("s3", "", name)
+		set("bucketDomainName", name+".s3.amazonaws.com")
+		set("region", r.Region)
+		return name
+	case "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+		"aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketVersioningV2:BucketVersioningV2",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
+		return r.String("bucket") // S3 names these by their bucket
+	case "aws:athena/workgroup:Workgroup":
+		name := r.String("name")
+		arn("athena", r.Region, "workgroup/"+name)
+		return name
+	case "aws:glue/catalogDatabase:CatalogDatabase":
+		name := r.String("name")
+		arn("glue", r.Region, "database/"+name)
+		set("catalogId", r.Account)
+		return r.Account + ":" + name
+	case "aws:glue/catalogTable:CatalogTable":
+		name, database := r.String("name"), r.String("databaseName")
+		arn("glue", r.Region, "table/"+database+"/"+name)
+		set("catalogId", r.Account)
+		return r.Account + ":" + database + ":" + name
+	case "aws:kms/grant:Grant":
+		grantID := hexID(64)
+		set("grantId", grantID)
+		set("grantToken", "AQpAM"+hexID(40))
+		return r.String("keyId") + ":" + grantID
 	case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
 		name := r.String("studioLifecycleConfigName")
 		arn("sagemaker", r.Region, "studio-lifecycle-config/"+name)

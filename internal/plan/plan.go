@@ -416,6 +416,26 @@ func summarize(r offline.Resource, names namer) string {
 		for _, key := range []string{"encrypted", "publiclyAccessible", "enhancedVpcRouting", "manageMasterPassword"} {
 			add(key, fmt.Sprint(r.Input(key)))
 		}
+	case "aws:s3/bucketV2:BucketV2":
+		add("bucket", r.String("bucket"))
+	case "aws:athena/workgroup:Workgroup":
+		add("name", r.String("name"))
+		if configuration, ok := r.Input("configuration").(map[string]any); ok {
+			add("enforced", fmt.Sprint(configuration["enforceWorkgroupConfiguration"]))
+		}
+	case "aws:glue/catalogDatabase:CatalogDatabase":
+		add("name", r.String("name"))
+	case "aws:glue/catalogTable:CatalogTable":
+		add("table", r.String("databaseName")+"."+r.String("name"))
+		if storage, ok := r.Input("storageDescriptor").(map[string]any); ok {
+			add("location", fmt.Sprint(storage["location"]))
+		}
+		if parameters, ok := r.Input("parameters").(map[string]any); ok {
+			add("format", fmt.Sprint(parameters["classification"]))
+		}
+	case "aws:kms/grant:Grant":
+		add("grantee", names.label(r.String("granteePrincipal")))
+		add("operations", fmt.Sprint(r.Input("operations")))
 	case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
 		add("name", r.String("studioLifecycleConfigName"))
 		add("app", r.String("studioLifecycleConfigAppType"))

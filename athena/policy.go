@@ -1,0 +1,116 @@
+package athena
+
+import (
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/databucket"
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// Scope is everything the access policy names.
+type Scope struct {
+	Partition, Region, Account string
+	Workgroup                  string
+	Database                   string
+	Tables                     []config.Table
+	ResultsBucket              string
+	DataBucket                 string
+	DataPrefixes               []string
+	// DataKeyArn is the data bucket's KMS key, empty when it has none.
+	DataKeyArn string
+}
+
+// AccessPolicy allows querying through exactly this workgroup, reading
+// exactly these catalog entries and the producer's bucket (its prefixes
+// only), and keeping results in the workgroup's bucket. Athena acts with the
+// caller's permissions throughout, so the caller needs all of them.
+func AccessPolicy(s Scope) policy.Document {
+	glueArn := func(resource string) string { return policy.ARN(s.Partition, "glue", s.Region, s.Account, resource) }
+	catalog := []string{glueArn("catalog"), glueArn("database/" + s.Database)}
+	var tables, partitioned []string
+	for _, table := range s.Tables {
+		arn := glueArn("table/" + s.Database + "/" + table.Name)
+		tables = append(tables, arn)
+		if len(table.PartitionKeys) > 0 {
+			partitioned = append(partitioned, arn)
+		}
+	}
+	results := policy.ARN(s.Partition, "s3", "", "", s.ResultsBucket)
+	data := policy.ARN(s.Partition, "s3", "", "", s.DataBucket)
+
+	statements := []policy.Statement{
+		{
+			Sid:    "QueryThroughTheWorkgroup",
+			Effect: policy.Allow,
+			Action: []string{
+				"athena:BatchGetQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+				"athena:GetQueryResultsStream", "athena:GetQueryRuntimeStatistics", "athena:GetWorkGroup",
+				"athena:ListQueryExecutions", "athena:StartQueryExecution", "athena:StopQueryExecution",
+			},
+			Resource: []string{policy.ARN(s.Partition, "athena", s.Region, s.Account, "workgroup/"+s.Workgroup)},
+		},
+		{
+			Sid:    "ReadTheCatalog",
+			Effect: policy.Allow,
+			Action: []string{
+				"glue:BatchGetPartition", "glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions",
+				"glue:GetTable", "glue:GetTables",
+			},
+			Resource: append(append([]string{}, catalog...), tables...),
+		},
+	}
+	if len(partitioned) > 0 {
+		statements = append(statements, policy.Statement{
+			Sid:    "LoadPartitions",
+			Effect: policy.Allow,
+			// MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION register the
+			// partitions found under a table's location.
+			Action:   []string{"glue:BatchCreatePartition", "glue:CreatePartition"},
+			Resource: append(append([]string{}, catalog...), partitioned...),
+		})
+	}
+	statements = append(statements,
+		policy.Statement{
+			Sid:      "ResultsBucket",
+			Effect:   policy.Allow,
+			Action:   []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
+			Resource: []string{results},
+		},
+		policy.Statement{
+			Sid:      "ResultsObjects",
+			Effect:   policy.Allow,
+			Action:   []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
+			Resource: []string{results + "/*"},
+		},
+		policy.Statement{
+			Sid:      "DataBucketLocation",
+			Effect:   policy.Allow,
+			Action:   []string{"s3:GetBucketLocation"},
+			Resource: []string{data},
+		},
+	)
+	list := policy.Statement{
+		Sid:      "DataBucketList",
+		Effect:   policy.Allow,
+		Action:   []string{"s3:ListBucket"},
+		Resource: []string{data},
+	}
+	if len(s.DataPrefixes) > 0 {
+		list.Condition = policy.Condition{"StringLike": {"s3:prefix": databucket.PrefixPatterns(s.DataPrefixes)}}
+	}
+	statements = append(statements, list, policy.Statement{
+		Sid:      "DataObjectsRead",
+		Effect:   policy.Allow,
+		Action:   []string{"s3:GetObject"},
+		Resource: databucket.ObjectArns(data, s.DataPrefixes),
+	})
+	if s.DataKeyArn != "" {
+		statements = append(statements, policy.Statement{
+			Sid:       "DataKeyDecrypt",
+			Effect:    policy.Allow,
+			Action:    []string{"kms:Decrypt"},
+			Resource:  []string{s.DataKeyArn},
+			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + s.Region + ".amazonaws.com"}}},
+		})
+	}
+	return policy.New(statements...)
+}

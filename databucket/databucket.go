@@ -1,0 +1,305 @@
+// Package databucket is a bucket of the producer account that principals of
+// the consumer account may use: either created here (encrypted with its own
+// key, public access blocked, versioned, TLS only, protected) or an existing
+// one, named in configuration, whose policy the program writes only when
+// allowed to, since a bucket policy replaces whatever the bucket had.
+package databucket
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// Grant is what one set of principals may do with the bucket.
+type Grant struct {
+	// Sid prefixes the statements of this grant. Required.
+	Sid string
+	// Principals are role or user ARNs. Required.
+	Principals []pulumi.StringInput
+	// BucketActions apply to the bucket itself (s3:GetBucketLocation ...).
+	BucketActions []string
+	// List grants s3:ListBucket, limited to the bucket's prefixes.
+	List bool
+	// ObjectActions apply to the objects under the prefixes.
+	ObjectActions []string
+	// KeyActions are allowed on the bucket's KMS key, through S3 only.
+	KeyActions []string
+}
+
+// DataBucket is the producer's bucket and what grants others access to it.
+type DataBucket struct {
+	pulumi.ResourceState
+
+	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+	BucketArn  pulumi.StringOutput `pulumi:"bucketArn"`
+	// KeyArn is the bucket's KMS key; empty when it has none.
+	KeyArn pulumi.StringOutput `pulumi:"keyArn"`
+	// Policy is the bucket policy the grants need, whether or not the
+	// program applied it.
+	Policy pulumi.StringOutput `pulumi:"policy"`
+}
+
+// DataBucketArgs are the inputs of NewDataBucket. Create it with the producer
+// account's provider (pulumi.Provider).
+type DataBucketArgs struct {
+	// Partition, Region and Account place the bucket. Required.
+	Partition, Region, Account string
+	// Name is the bucket's name. Required.
+	Name string
+	// Create makes the bucket; otherwise it exists.
+	Create bool
+	// KeyArn is an existing bucket's KMS key, if it has one.
+	KeyArn string
+	// ManagePolicy writes an existing bucket's policy (a created bucket's is
+	// always written).
+	ManagePolicy bool
+	// Prefixes limit the grants to these key prefixes; empty means all keys.
+	Prefixes []string
+	// Grants are who may do what. Required.
+	Grants []Grant
+	// Protect guards a created bucket and its key against deletion.
+	Protect bool
+}
+
+// NewDataBucket registers the bucket (when created), its key, its policy and
+// the key grants.
+func NewDataBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, opts ...pulumi.ResourceOption) (*DataBucket, error) {
+	comp := &DataBucket{}
+	if err := ctx.RegisterComponentResource("studioredshift:index:DataBucket", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	bucketArn := policy.ARN(args.Partition, "s3", "", "", args.Name)
+
+	document := pulumi.All(principalLists(args.Grants)...).ApplyT(func(values []any) (string, error) {
+		return BucketPolicy(bucketArn, args.Prefixes, args.Grants, resolved(values)).JSON()
+	}).(pulumi.StringOutput)
+
+	keyArn := pulumi.String(args.KeyArn).ToStringOutput()
+	// The policy names a created bucket by its ID, so that it waits for it.
+	bucketRef := pulumi.String(args.Name).ToStringOutput()
+	if args.Create {
+		key, bucket, err := newBucket(ctx, name, args, parent)
+		if err != nil {
+			return nil, err
+		}
+		keyArn = key.Arn
+		bucketRef = bucket.ID().ToStringOutput()
+	} else if args.KeyArn != "" {
+		// The key of an existing bucket has a policy of its own that this
+		// program must not replace; grants add to it.
+		for _, grant := range args.Grants {
+			if len(grant.KeyActions) == 0 {
+				continue
+			}
+			for i, principal := range grant.Principals {
+				if _, err := kms.NewGrant(ctx, fmt.Sprintf("%s-%s-%d", name, grant.Sid, i), &kms.GrantArgs{
+					KeyId:            pulumi.String(args.KeyArn),
+					GranteePrincipal: principal,
+					Operations:       pulumi.ToStringArray(grantOperations(grant.KeyActions)),
+				}, parent); err != nil {
+					return nil, fmt.Errorf("key grant %s: %w", grant.Sid, err)
+				}
+			}
+		}
+	}
+
+	if args.Create || args.ManagePolicy {
+		if _, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
+			Bucket: bucketRef,
+			Policy: document,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("bucket policy: %w", err)
+		}
+	}
+
+	comp.BucketName = pulumi.String(args.Name).ToStringOutput()
+	comp.BucketArn = pulumi.String(bucketArn).ToStringOutput()
+	comp.KeyArn = keyArn
+	comp.Policy = document
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"bucketName": comp.BucketName,
+		"bucketArn":  comp.BucketArn,
+		"keyArn":     comp.KeyArn,
+		"policy":     comp.Policy,
+	})
+}
+
+// principalLists are the grants' principals, one array input per grant, for
+// pulumi.All; resolved turns what it yields back into lists.
+func principalLists(grants []Grant) []any {
+	lists := make([]any, len(grants))
+	for i, grant := range grants {
+		lists[i] = pulumi.StringArray(grant.Principals)
+	}
+	return lists
+}
+
+func resolved(values []any) [][]string {
+	lists := make([][]string, len(values))
+	for i, value := range values {
+		lists[i] = value.([]string)
+	}
+	return lists
+}
+
+// newBucket creates the bucket with its key and its protections.
+func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pulumi.ResourceOption) (*kms.Key, *s3.BucketV2, error) {
+	keyPolicy := pulumi.All(principalLists(args.Grants)...).ApplyT(func(values []any) (string, error) {
+		return KeyPolicy(args.Partition, args.Region, args.Account, args.Grants, resolved(values)).JSON()
+	}).(pulumi.StringOutput)
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.String("Encrypts S3 bucket " + args.Name),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               keyPolicy,
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, nil, fmt.Errorf("bucket key: %w", err)
+	}
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		Bucket: pulumi.String(args.Name),
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, nil, fmt.Errorf("bucket: %w", err)
+	}
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, nil, fmt.Errorf("public access block: %w", err)
+	}
+	// ACLs off: the bucket owner owns every object, whoever wrote it.
+	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, nil, fmt.Errorf("ownership controls: %w", err)
+	}
+	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
+		Bucket:                  bucket.ID(),
+		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+	}, parent); err != nil {
+		return nil, nil, fmt.Errorf("versioning: %w", err)
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm:   pulumi.String("aws:kms"),
+				KmsMasterKeyId: key.Arn,
+			},
+			// One data key per bucket, not per object: far fewer KMS calls.
+			BucketKeyEnabled: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, nil, fmt.Errorf("encryption: %w", err)
+	}
+	return key, bucket, nil
+}
+
+// BucketPolicy grants each grant's principals their actions, on the prefixes
+// only, and refuses requests without TLS. No aws:SourceVpc or aws:SourceVpce
+// condition: Athena reads S3 from its own network, not through the caller's
+// VPC endpoint, so such a condition would lock Athena out.
+func BucketPolicy(bucketArn string, prefixes []string, grants []Grant, principals [][]string) policy.Document {
+	var statements []policy.Statement
+	for i, grant := range grants {
+		who := &policy.Principal{AWS: principals[i]}
+		if len(grant.BucketActions) > 0 {
+			statements = append(statements, policy.Statement{
+				Sid: grant.Sid + "Bucket", Effect: policy.Allow, Principal: who,
+				Action: grant.BucketActions, Resource: []string{bucketArn},
+			})
+		}
+		if grant.List {
+			list := policy.Statement{
+				Sid: grant.Sid + "List", Effect: policy.Allow, Principal: who,
+				Action: []string{"s3:ListBucket"}, Resource: []string{bucketArn},
+			}
+			if len(prefixes) > 0 {
+				list.Condition = policy.Condition{"StringLike": {"s3:prefix": PrefixPatterns(prefixes)}}
+			}
+			statements = append(statements, list)
+		}
+		if len(grant.ObjectActions) > 0 {
+			statements = append(statements, policy.Statement{
+				Sid: grant.Sid + "Objects", Effect: policy.Allow, Principal: who,
+				Action: grant.ObjectActions, Resource: ObjectArns(bucketArn, prefixes),
+			})
+		}
+	}
+	return policy.New(append(statements, policy.Statement{
+		Sid:       "DenyInsecureTransport",
+		Effect:    policy.Deny,
+		Principal: &policy.Principal{AWS: []string{"*"}},
+		Action:    []string{"s3:*"},
+		Resource:  []string{bucketArn, bucketArn + "/*"},
+		Condition: policy.Condition{"Bool": {"aws:SecureTransport": {"false"}}},
+	})...)
+}
+
+// KeyPolicy keeps the key administered by its own account and lets each
+// grant's principals use it, through S3 in this region only.
+func KeyPolicy(partition, region, account string, grants []Grant, principals [][]string) policy.Document {
+	statements := []policy.Statement{{
+		Sid:       "AccountAdministersTheKey",
+		Effect:    policy.Allow,
+		Principal: &policy.Principal{AWS: []string{policy.ARN(partition, "iam", "", account, "root")}},
+		Action:    []string{"kms:*"},
+		// In a key policy "*" is the key itself.
+		Resource: []string{"*"},
+	}}
+	for i, grant := range grants {
+		if len(grant.KeyActions) == 0 {
+			continue
+		}
+		statements = append(statements, policy.Statement{
+			Sid:       grant.Sid + "Key",
+			Effect:    policy.Allow,
+			Principal: &policy.Principal{AWS: principals[i]},
+			Action:    grant.KeyActions,
+			Resource:  []string{"*"},
+			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
+		})
+	}
+	return policy.New(statements...)
+}
+
+// ObjectArns are the object ARNs under the prefixes, or all objects.
+func ObjectArns(bucketArn string, prefixes []string) []string {
+	if len(prefixes) == 0 {
+		return []string{bucketArn + "/*"}
+	}
+	arns := make([]string, len(prefixes))
+	for i, prefix := range prefixes {
+		arns[i] = bucketArn + "/" + prefix + "*"
+	}
+	return arns
+}
+
+// PrefixPatterns are the s3:prefix patterns that admit listing under the prefixes.
+func PrefixPatterns(prefixes []string) []string {
+	out := make([]string, len(prefixes))
+	for i, prefix := range prefixes {
+		out[i] = prefix + "*"
+	}
+	return out
+}
+
+// grantOperations turns kms: actions into KMS grant operation names.
+func grantOperations(actions []string) []string {
+	out := make([]string, len(actions))
+	for i, action := range actions {
+		out[i] = action[len("kms:"):]
+	}
+	return out
+}
