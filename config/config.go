@@ -21,7 +21,7 @@ const Project = "studio-redshift"
 
 // Keys are the top-level keys of the project namespace, without the
 // "studio-redshift:" prefix.
-var Keys = []string{"region", "tags", "protect", "producer", "consumer", "athena"}
+var Keys = []string{"region", "tags", "protect", "producer", "consumer", "athena", "featureStore"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
@@ -51,6 +51,9 @@ type Config struct {
 	Consumer Consumer
 	// Athena is the cross-account Athena setup; nil when not configured.
 	Athena *Athena
+	// FeatureStore is the Feature Store with its offline store in the
+	// producer account; nil when not configured.
+	FeatureStore *FeatureStore
 }
 
 // Account is an AWS account and the credentials its provider uses.
@@ -223,6 +226,10 @@ func Parse(raw map[string]string) (*Config, error) {
 		cfg.Athena = &Athena{}
 		decodeStrict(&p, "athena", value, cfg.Athena)
 	}
+	if value, ok := raw["featureStore"]; ok {
+		cfg.FeatureStore = &FeatureStore{}
+		decodeStrict(&p, "featureStore", value, cfg.FeatureStore)
+	}
 	if len(p) > 0 {
 		// Shapes are wrong: checking values now would only repeat the noise.
 		return nil, p.err()
@@ -247,6 +254,7 @@ func (c *Config) applyDefaults() {
 		c.Consumer.VPC.Greenfield.applyDefaults()
 	}
 	c.applyAthenaDefaults()
+	c.applyFeatureStoreDefaults()
 	if r := &c.Producer.Redshift; r.Create {
 		r.NodeType = cmp.Or(r.NodeType, DefaultNodeType)
 		r.NodeCount = cmp.Or(r.NodeCount, 1)

@@ -66,6 +66,7 @@ func (c *Config) validate(p *problems) {
 	c.checkRedshift(p)
 	c.checkStudio(p)
 	c.checkAthena(p)
+	c.checkFeatureStore(p)
 }
 
 func checkTag(p *problems, key, value string) {

@@ -42,6 +42,11 @@ type DataBucket struct {
 	// Policy is the bucket policy the grants need, whether or not the
 	// program applied it.
 	Policy pulumi.StringOutput `pulumi:"policy"`
+	// Grants are the resources that give the access (the bucket policy, key
+	// grants), for whatever must wait until access works. Depending on the
+	// component itself would not do: Pulumi Go expands a component into the
+	// children it knows of at that moment, which may be none yet.
+	Grants []pulumi.Resource
 }
 
 // DataBucketArgs are the inputs of NewDataBucket. Create it with the producer
@@ -98,24 +103,28 @@ func NewDataBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, opts 
 				continue
 			}
 			for i, principal := range grant.Principals {
-				if _, err := kms.NewGrant(ctx, fmt.Sprintf("%s-%s-%d", name, grant.Sid, i), &kms.GrantArgs{
+				keyGrant, err := kms.NewGrant(ctx, fmt.Sprintf("%s-%s-%d", name, grant.Sid, i), &kms.GrantArgs{
 					KeyId:            pulumi.String(args.KeyArn),
 					GranteePrincipal: principal,
 					Operations:       pulumi.ToStringArray(grantOperations(grant.KeyActions)),
-				}, parent); err != nil {
+				}, parent)
+				if err != nil {
 					return nil, fmt.Errorf("key grant %s: %w", grant.Sid, err)
 				}
+				comp.Grants = append(comp.Grants, keyGrant)
 			}
 		}
 	}
 
 	if args.Create || args.ManagePolicy {
-		if _, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
+		bucketPolicy, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
 			Bucket: bucketRef,
 			Policy: document,
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("bucket policy: %w", err)
 		}
+		comp.Grants = append(comp.Grants, bucketPolicy)
 	}
 
 	comp.BucketName = pulumi.String(args.Name).ToStringOutput()

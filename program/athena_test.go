@@ -277,7 +277,7 @@ func TestAthenaExistingBucket(t *testing.T) {
 	assert.NotContains(t, managed.Outputs, "athenaBucketPolicy")
 }
 
-func TestS3EndpointAdmitsTheAthenaBuckets(t *testing.T) {
+func TestS3EndpointAdmitsEveryBucketTheProgramUses(t *testing.T) {
 	values := withConsumer(t, demoConfig(t), func(c map[string]any) {
 		c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data"}
 	})
@@ -286,5 +286,6 @@ func TestS3EndpointAdmitsTheAthenaBuckets(t *testing.T) {
 		"arn:aws:s3:::ml-data", "arn:aws:s3:::ml-data/*",
 		"arn:aws:s3:::" + dataBucket, "arn:aws:s3:::" + dataBucket + "/*",
 		"arn:aws:s3:::" + resultsBucket, "arn:aws:s3:::" + resultsBucket + "/*",
-	}, doc.Statement[0].Resource, "the named bucket and every bucket Athena uses")
+		"arn:aws:s3:::" + offlineBucket, "arn:aws:s3:::" + offlineBucket + "/*",
+	}, doc.Statement[0].Resource, "the named bucket and every bucket Athena and Feature Store use")
 }

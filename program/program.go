@@ -16,6 +16,7 @@ import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/databucket"
+	"github.com/studio-redshift/studio-redshift/featurestore"
 	"github.com/studio-redshift/studio-redshift/guardrails"
 	"github.com/studio-redshift/studio-redshift/network"
 	"github.com/studio-redshift/studio-redshift/notebook"
@@ -82,10 +83,26 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
+	if cfg.Athena != nil {
+		if err := newAthena(ctx, cfg, studio, producerProvider, consumerProvider); err != nil {
+			return err
+		}
+	}
+	// Roles the program made for SageMaker to run as: the guardrails let
+	// no other role be passed to it.
+	sageMakerRoles := pulumi.StringArray{studio.ExecutionRoleArn}
+	if cfg.FeatureStore != nil {
+		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, producerProvider, consumerProvider)
+		if err != nil {
+			return err
+		}
+		sageMakerRoles = append(sageMakerRoles, offlineStoreRole)
+	}
+
 	if cfg.Consumer.Guardrails.On() {
 		guard, err := guardrails.NewGuardrails(ctx, "guardrails", &guardrails.GuardrailsArgs{
 			ExecutionRoleName:    studio.ExecutionRoleName,
-			PassableRoleArns:     pulumi.StringArray{studio.ExecutionRoleArn},
+			PassableRoleArns:     sageMakerRoles,
 			SubnetIDs:            consumerVPC.subnetIDs,
 			SecurityGroupIDs:     studio.StudioSecurityGroupIDs,
 			SageMakerEndpointIDs: studio.SageMakerEndpointIDs,
@@ -98,12 +115,6 @@ func Run(ctx *pulumi.Context) error {
 			return err
 		}
 		ctx.Export("guardrailPolicyArn", guard.PolicyArn)
-	}
-
-	if cfg.Athena != nil {
-		if err := newAthena(ctx, cfg, studio, producerProvider, consumerProvider); err != nil {
-			return err
-		}
 	}
 
 	peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
@@ -263,12 +274,49 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 	return nil
 }
 
+// newFeatureStore builds the Feature Store whose offline store is the
+// producer's bucket, and returns the offline-store role.
+func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) (pulumi.StringOutput, error) {
+	f := cfg.FeatureStore
+	var studioRole *featurestore.Role
+	if f.StudioReadAccess {
+		studioRole = &featurestore.Role{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
+	}
+	store, err := featurestore.NewFeatureStore(ctx, "feature-store", &featurestore.FeatureStoreArgs{
+		ConsumerProvider:  consumerProvider,
+		ProducerProvider:  producerProvider,
+		Partition:         cfg.Partition(),
+		Region:            cfg.Region,
+		Account:           cfg.Consumer.AccountID,
+		ProducerAccount:   cfg.Producer.AccountID,
+		Bucket:            f.Bucket,
+		Prefix:            f.Prefix,
+		KeyAdministrators: f.KeyAdministrators,
+		StudioRole:        studioRole,
+		FeatureGroups:     f.FeatureGroups,
+		Protect:           cfg.Protect,
+	})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	ctx.Export("featureGroups", store.FeatureGroupNames)
+	ctx.Export("offlineStoreUri", store.OfflineStoreURI)
+	ctx.Export("featureStoreKeyArn", store.KeyArn)
+	if !f.Bucket.Create && !f.Bucket.ManagePolicy {
+		ctx.Export("featureStoreBucketPolicy", store.BucketPolicy)
+	}
+	return store.RoleArn, nil
+}
+
 // interfaceEndpoints are the default endpoints, the configured extras, and
 // those the optional features call (once each).
 func interfaceEndpoints(cfg *config.Config) []string {
 	endpoints := append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...)
 	if cfg.Athena != nil {
 		endpoints = append(endpoints, "athena", "glue")
+	}
+	if cfg.FeatureStore != nil && cfg.FeatureStore.OnlineStore() {
+		endpoints = append(endpoints, "sagemaker.featurestore-runtime")
 	}
 	return compactUnique(endpoints)
 }
@@ -284,6 +332,9 @@ func s3EndpointBuckets(cfg *config.Config) []string {
 	buckets = append([]string{}, buckets...)
 	if a := cfg.Athena; a != nil {
 		buckets = append(buckets, a.Bucket.Name, a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region))
+	}
+	if f := cfg.FeatureStore; f != nil {
+		buckets = append(buckets, f.Bucket.Name)
 	}
 	return compactUnique(buckets)
 }

@@ -314,6 +314,10 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		set("grantId", grantID)
 		set("grantToken", "AQpAM"+hexID(40))
 		return r.String("keyId") + ":" + grantID
+	case "aws:sagemaker/featureGroup:FeatureGroup":
+		name := r.String("featureGroupName")
+		arn("sagemaker", r.Region, "feature-group/"+strings.ToLower(name))
+		return name
 	case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
 		name := r.String("studioLifecycleConfigName")
 		arn("sagemaker", r.Region, "studio-lifecycle-config/"+name)

@@ -433,6 +433,16 @@ func summarize(r offline.Resource, names namer) string {
 		if parameters, ok := r.Input("parameters").(map[string]any); ok {
 			add("format", fmt.Sprint(parameters["classification"]))
 		}
+	case "aws:sagemaker/featureGroup:FeatureGroup":
+		add("name", r.String("featureGroupName"))
+		if offline, ok := r.Input("offlineStoreConfig").(map[string]any); ok {
+			if storage, ok := offline["s3StorageConfig"].(map[string]any); ok {
+				add("offlineStore", fmt.Sprint(storage["s3Uri"]))
+			}
+		}
+		if online, ok := r.Input("onlineStoreConfig").(map[string]any); ok {
+			add("onlineStore", fmt.Sprint(online["enableOnlineStore"]))
+		}
 	case "aws:kms/grant:Grant":
 		add("grantee", names.label(r.String("granteePrincipal")))
 		add("operations", fmt.Sprint(r.Input("operations")))

@@ -1,0 +1,183 @@
+package program
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+const (
+	featureGroupType = "aws:sagemaker/featureGroup:FeatureGroup"
+	offlineBucket    = "feature-offline-store-111111111111-us-east-1"
+)
+
+// withFeatureStore returns the dev configuration with studio-redshift:featureStore set.
+func withFeatureStore(t *testing.T, featureStore map[string]any) map[string]string {
+	t.Helper()
+	values := devConfig(t)
+	text, err := json.Marshal(featureStore)
+	require.NoError(t, err)
+	values["studio-redshift:featureStore"] = string(text)
+	return values
+}
+
+func existingOfflineStore(onlineStore bool) map[string]any {
+	return map[string]any{
+		"bucket":            map[string]any{"name": "existing-offline"},
+		"keyAdministrators": []any{"arn:aws:iam::222222222222:role/Administrator"},
+		"featureGroups": []any{map[string]any{
+			"name": "orders", "recordIdentifier": "order_id", "eventTimeFeature": "event_time", "onlineStore": onlineStore,
+			"features": []any{
+				map[string]any{"name": "order_id", "type": "String"},
+				map[string]any{"name": "event_time", "type": "String"},
+			},
+		}},
+	}
+}
+
+func TestFeatureStoreKeyPolicy(t *testing.T) {
+	result := run(t, demoConfig(t))
+	key := one(t, result, keyType, "feature-store-key")
+	role := one(t, result, roleType, "feature-store-offline-store-role")
+	executionRoleArn := one(t, result, roleType, "consumer-execution-role").Output("arn").(string)
+
+	assert.Equal(t, "consumer", key.Provider, "the key belongs to the account of the feature groups")
+	assert.Equal(t, true, key.Input("enableKeyRotation"))
+	assert.True(t, key.Protect)
+
+	doc := parsePolicy(t, key, "policy")
+	assert.Equal(t, []string{"arn:aws:iam::222222222222:root"}, statement(t, doc, "EnableIAMPolicies").Principal.AWS)
+	describe := statement(t, doc, "FeatureStoreDescribesTheKey")
+	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, describe.Principal)
+	assert.Equal(t, []string{"kms:Describe*", "kms:Get*", "kms:List*"}, describe.Action)
+
+	use := statement(t, doc, "OfflineStoreRoleAndProducerAccountUseTheKey")
+	assert.Equal(t, []string{role.Output("arn").(string), "arn:aws:iam::111111111111:root"}, use.Principal.AWS,
+		"the offline-store role and the producer account, by their ARNs")
+	assert.ElementsMatch(t, []string{
+		"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant", "kms:ReEncryptFrom",
+		"kms:ReEncryptTo", "kms:GenerateDataKey", "kms:ListAliases", "kms:ListGrants",
+	}, use.Action)
+
+	read := statement(t, doc, "StudioReadsTheOfflineStore")
+	assert.Equal(t, []string{executionRoleArn}, read.Principal.AWS)
+	assert.Equal(t, []string{"kms:Decrypt", "kms:DescribeKey"}, read.Action)
+	assert.NotContains(t, sids(doc), "KeyAdministrators", "none configured in the demo stack")
+
+	withAdmins := parsePolicy(t, one(t, run(t, withFeatureStore(t, existingOfflineStore(false))), keyType, "feature-store-key"), "policy")
+	admins := statement(t, withAdmins, "KeyAdministrators")
+	assert.Equal(t, []string{"arn:aws:iam::222222222222:role/Administrator"}, admins.Principal.AWS)
+	assert.Contains(t, admins.Action, "kms:ScheduleKeyDeletion")
+	assert.NotContains(t, admins.Action, "kms:Decrypt", "administrators manage the key, they do not use it")
+}
+
+func TestFeatureStoreOfflineRole(t *testing.T) {
+	result := run(t, demoConfig(t))
+	role := one(t, result, roleType, "feature-store-offline-store-role")
+	key := one(t, result, keyType, "feature-store-key")
+
+	trust := parsePolicy(t, role, "assumeRolePolicy")
+	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, trust.Statement[0].Principal)
+	assert.Equal(t, policy.Condition{"StringEquals": {"aws:SourceAccount": {consumerAccount}}}, trust.Statement[0].Condition)
+
+	access := parsePolicy(t, one(t, result, rolePolicyType, "feature-store-offline-store-access"), "policy")
+	assert.Equal(t, []string{"arn:aws:s3:::" + offlineBucket}, statement(t, access, "ReadTheBucketAcl").Resource,
+		"narrowed from *sagemaker* buckets to the offline store")
+	write := statement(t, access, "WriteTheOfflineStore")
+	assert.Equal(t, []string{"s3:PutObject", "s3:PutObjectAcl"}, write.Action)
+	assert.Equal(t, []string{"arn:aws:s3:::" + offlineBucket + "/offline-store/*"}, write.Resource)
+	encrypt := statement(t, access, "EncryptTheOfflineStore")
+	assert.Equal(t, []string{"kms:GenerateDataKey"}, encrypt.Action)
+	assert.Equal(t, []string{key.Output("arn").(string)}, encrypt.Resource)
+}
+
+func TestFeatureStoreBucketPolicy(t *testing.T) {
+	result := run(t, demoConfig(t))
+	roleArn := one(t, result, roleType, "feature-store-offline-store-role").Output("arn").(string)
+	executionRoleArn := one(t, result, roleType, "consumer-execution-role").Output("arn").(string)
+	bucket := one(t, result, bucketType, "feature-store-offline")
+	assert.Equal(t, "producer", bucket.Provider, "the offline store lives in the producer account")
+	assert.True(t, bucket.Protect)
+
+	doc := parsePolicy(t, one(t, result, bucketPolicyType, "feature-store-offline-policy"), "policy")
+	bucketArn := "arn:aws:s3:::" + offlineBucket
+	writer := &policy.Principal{AWS: []string{roleArn}}
+	acl := statement(t, doc, "OfflineStoreWriteBucket")
+	assert.Equal(t, writer, acl.Principal, "exactly the offline-store role")
+	assert.Equal(t, []string{"s3:GetBucketAcl"}, acl.Action)
+	assert.Equal(t, []string{bucketArn}, acl.Resource)
+	objects := statement(t, doc, "OfflineStoreWriteObjects")
+	assert.Equal(t, writer, objects.Principal)
+	assert.Equal(t, []string{"s3:PutObject", "s3:PutObjectAcl"}, objects.Action)
+	assert.Equal(t, []string{bucketArn + "/offline-store/*"}, objects.Resource)
+
+	for _, sid := range []string{"StudioReadBucket", "StudioReadList", "StudioReadObjects"} {
+		assert.Equal(t, []string{executionRoleArn}, statement(t, doc, sid).Principal.AWS, sid)
+	}
+	assert.Equal(t, []string{"s3:GetObject"}, statement(t, doc, "StudioReadObjects").Action, "notebooks read, never write")
+	assertNoVPCCondition(t, doc)
+
+	// The reader's own account must allow the cross-account read too.
+	read := parsePolicy(t, one(t, result, rolePolicyType, "feature-store-studio-read"), "policy")
+	assert.Equal(t, one(t, result, roleType, "consumer-execution-role").ID, one(t, result, rolePolicyType, "feature-store-studio-read").String("role"))
+	assert.Equal(t, []string{bucketArn + "/offline-store/*"}, statement(t, read, "OfflineStoreRead").Resource)
+	assert.Equal(t, []string{one(t, result, keyType, "feature-store-key").Output("arn").(string)}, statement(t, read, "OfflineStoreDecrypt").Resource)
+}
+
+func TestFeatureGroup(t *testing.T) {
+	result := run(t, demoConfig(t))
+	group := one(t, result, featureGroupType, "feature-store-customer-features")
+	role := one(t, result, roleType, "feature-store-offline-store-role")
+	key := one(t, result, keyType, "feature-store-key")
+
+	assert.Equal(t, "consumer", group.Provider)
+	assert.Equal(t, "customer-features", group.String("featureGroupName"))
+	assert.Equal(t, "customer_id", group.String("recordIdentifierFeatureName"))
+	assert.Equal(t, "event_time", group.String("eventTimeFeatureName"))
+	assert.Equal(t, role.Output("arn"), group.String("roleArn"))
+	assert.Equal(t, map[string]any{"s3StorageConfig": map[string]any{
+		"s3Uri":    "s3://" + offlineBucket + "/offline-store/",
+		"kmsKeyId": key.Output("arn"),
+	}}, group.Input("offlineStoreConfig"), "the offline store is the producer's bucket, encrypted with the consumer's key")
+	assert.Equal(t, map[string]any{"enableOnlineStore": true}, group.Input("onlineStoreConfig"))
+	assert.Equal(t, []any{
+		map[string]any{"featureName": "customer_id", "featureType": "Integral"},
+		map[string]any{"featureName": "event_time", "featureType": "Fractional"},
+		map[string]any{"featureName": "lifetime_value", "featureType": "Fractional"},
+		map[string]any{"featureName": "segment", "featureType": "String"},
+	}, group.Input("featureDefinitions"))
+	assert.True(t, group.Protect, "an online store holds data")
+	assert.Contains(t, group.Dependencies, one(t, result, bucketPolicyType, "feature-store-offline-policy").URN,
+		"written to only once the bucket admits the role")
+	assert.Contains(t, group.Dependencies, one(t, result, rolePolicyType, "feature-store-offline-store-access").URN)
+
+	assert.Equal(t, []any{"customer-features"}, result.Outputs["featureGroups"])
+	assert.Equal(t, "s3://"+offlineBucket+"/offline-store/", result.Outputs["offlineStoreUri"])
+	assert.Equal(t, key.Output("arn"), result.Outputs["featureStoreKeyArn"])
+
+	endpoint := one(t, result, endpointType, "consumer-endpoint-sagemaker-featurestore-runtime")
+	assert.Equal(t, "com.amazonaws.us-east-1.sagemaker.featurestore-runtime", endpoint.String("serviceName"))
+
+	passRole := statement(t, guardrailDocument(t, result), "DenyPassingOtherRolesToSageMaker")
+	assert.ElementsMatch(t, []string{one(t, result, roleType, "consumer-execution-role").Output("arn").(string), role.Output("arn").(string)},
+		passRole.NotResource, "the offline-store role may be passed to SageMaker too")
+}
+
+func TestFeatureStoreWithAnExistingBucket(t *testing.T) {
+	result := run(t, withFeatureStore(t, existingOfflineStore(false)))
+	assert.Empty(t, result.OfType(bucketType), "an existing bucket is not created")
+	assert.Empty(t, result.OfType(bucketPolicyType), "nor its policy replaced")
+	doc, err := policy.Parse(result.Outputs["featureStoreBucketPolicy"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, []string{one(t, result, roleType, "feature-store-offline-store-role").Output("arn").(string)},
+		statement(t, doc, "OfflineStoreWriteObjects").Principal.AWS, "the statements its owner must apply")
+	_, studioRead := result.Named(rolePolicyType, "feature-store-studio-read")
+	assert.False(t, studioRead, "no notebook read unless studioReadAccess")
+	_, endpoint := result.Named(endpointType, "consumer-endpoint-sagemaker-featurestore-runtime")
+	assert.False(t, endpoint, "no runtime endpoint without an online store")
+	assert.Equal(t, map[string]any{"enableOnlineStore": false}, one(t, result, featureGroupType, "feature-store-orders").Input("onlineStoreConfig"))
+}
