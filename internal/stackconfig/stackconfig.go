@@ -73,10 +73,10 @@ func Load(dir, stack string, overrides map[string]string) (map[string]string, er
 		Config map[string]yaml.Node `yaml:"config"`
 	}
 	if err := project.Decode(&projectFile); err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
+		return nil, fmt.Errorf("project file Pulumi.yaml: %w", err)
 	}
 	if projectFile.Name == "" {
-		return nil, errors.New("Pulumi.yaml: no project name")
+		return nil, errors.New("project file Pulumi.yaml has no name")
 	}
 
 	values := map[string]string{}
@@ -87,7 +87,7 @@ func Load(dir, stack string, overrides map[string]string) (map[string]string, er
 		}
 		value, ok, err := projectDefault(&node)
 		if err != nil {
-			return nil, fmt.Errorf("Pulumi.yaml: config %s: %w", key, err)
+			return nil, fmt.Errorf("project file Pulumi.yaml, config %s: %w", key, err)
 		}
 		if ok {
 			values[full] = value
@@ -159,7 +159,7 @@ func projectDefault(node *yaml.Node) (string, bool, error) {
 	if mappingValue(node, "type") != nil {
 		return "", false, nil // declared without a default: the stack must set it
 	}
-	return "", false, errors.New("structured values in Pulumi.yaml must be written under value:")
+	return "", false, errors.New("a structured value in Pulumi.yaml must be written as {value: ...}")
 }
 
 func mappingValue(node *yaml.Node, key string) *yaml.Node {
