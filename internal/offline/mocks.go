@@ -80,11 +80,13 @@ type Mocks struct {
 	providers map[string]provider // by provider ID
 	resources []Resource
 	invokes   []Invoke
+	// stackOutputs are what StackReferences see, by referenced stack.
+	stackOutputs map[string]map[string]any
 }
 
 // NewMocks returns empty mocks for a project's stack.
 func NewMocks(project, stack string) *Mocks {
-	return &Mocks{project: project, stack: stack, providers: map[string]provider{}}
+	return &Mocks{project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{}}
 }
 
 // Invoke is one provider function call as the mocks saw it.
@@ -207,6 +209,15 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		m.providers[id] = provider{name: r.Name, account: account, region: r.String("region")}
 		r.Account, r.Region = account, r.String("region")
 		return id
+	case "pulumi:pulumi:StackReference":
+		name := r.String("name")
+		outputs, ok := m.stackOutputs[name]
+		if !ok {
+			outputs = map[string]any{} // RequireOutput then fails, as it would for a missing stack
+		}
+		set("outputs", outputs)
+		set("secretOutputNames", []any{})
+		return name
 	case "aws:iam/role:Role":
 		name := physicalName()
 		path := r.String("path")

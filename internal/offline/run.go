@@ -21,12 +21,23 @@ type Result struct {
 	Outputs map[string]any
 }
 
+// Option adjusts a run.
+type Option func(*Mocks)
+
+// WithStackReference makes a StackReference to stack see these outputs.
+func WithStackReference(stack string, outputs map[string]any) Option {
+	return func(m *Mocks) { m.stackOutputs[stack] = outputs }
+}
+
 // Run runs program under the mocks with the given configuration (namespaced
 // keys, values as the CLI passes them) and returns what it registered and
 // exported, and the program's error, if any: a failed run still
 // shows what was registered before it failed.
-func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Result, error) {
+func Run(program pulumi.RunFunc, project, stack string, config map[string]string, options ...Option) (*Result, error) {
 	result := &Result{Mocks: NewMocks(project, stack), Outputs: map[string]any{}}
+	for _, option := range options {
+		option(result.Mocks)
+	}
 	var mu sync.Mutex
 	// The engine does not wait for applies on outputs it does not track, so
 	// each export's resolution is counted here.
