@@ -1,0 +1,166 @@
+package program
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/notebook"
+	"github.com/studio-redshift/studio-redshift/peering"
+	"github.com/studio-redshift/studio-redshift/producer"
+	"github.com/studio-redshift/studio-redshift/warehouse"
+)
+
+// newStudio is the consumer side: Studio, its role, key, security groups and
+// endpoints.
+func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studioVPC *vpc) (*consumer.Consumer, error) {
+	return consumer.NewConsumer(ctx, "consumer", &consumer.ConsumerArgs{
+		Region:                  cfg.Region,
+		VpcID:                   studioVPC.id,
+		SubnetIDs:               studioVPC.subnetIDs,
+		RouteTableIDs:           studioVPC.routeTableIDs(),
+		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
+		S3EndpointBuckets:       s3EndpointBuckets(cfg),
+		InterfaceEndpoints:      interfaceEndpoints(cfg),
+		DomainName:              cfg.Consumer.Studio.DomainName,
+		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
+		ExecutionRolePolicyArns: cfg.Consumer.Studio.ExecutionRolePolicyArns,
+		ProducerCIDR:            cfg.Producer.VPC.CIDR,
+		RedshiftPort:            cfg.Producer.Redshift.Port,
+		LifecycleScript:         lifecycleScript(cfg),
+		Protect:                 cfg.Protect,
+	}, pulumi.Provider(provider))
+}
+
+// clusterSecurityGroup is the configured cluster's security group, or the one
+// of the cluster the program creates (with the cluster).
+func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc) (pulumi.StringInput, error) {
+	redshift := cfg.Producer.Redshift
+	if !redshift.Create {
+		return pulumi.String(redshift.SecurityGroupID), nil
+	}
+	cluster, err := warehouse.NewWarehouse(ctx, "warehouse", &warehouse.WarehouseArgs{
+		VpcID:             clusterVPC.id,
+		SubnetIDs:         clusterVPC.subnetIDs,
+		ClusterIdentifier: redshift.ClusterIdentifier,
+		Database:          redshift.Database,
+		Port:              redshift.Port,
+		NodeType:          redshift.NodeType,
+		NodeCount:         redshift.NodeCount,
+		MasterUsername:    redshift.MasterUsername,
+		Protect:           cfg.Protect,
+	}, pulumi.Provider(provider))
+	if err != nil {
+		return nil, err
+	}
+	return cluster.SecurityGroupID, nil
+}
+
+// newDataSide is the producer side: the role Studio users assume, the routes
+// back and the cluster's ingress.
+func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer,
+	clusterVPC *vpc, clusterGroup pulumi.StringInput, peer *peering.Peering) (*producer.Producer, error) {
+	redshift := cfg.Producer.Redshift
+	return producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
+		Cluster: producer.Cluster{
+			Partition:  cfg.Partition(),
+			Region:     cfg.Region,
+			Account:    cfg.Producer.AccountID,
+			Identifier: redshift.ClusterIdentifier,
+			Database:   redshift.Database,
+			DBGroups:   redshift.DBGroups,
+		},
+		ClusterSecurityGroupID: clusterGroup,
+		Port:                   redshift.Port,
+		ExecutionRoleArn:       studio.ExecutionRoleArn,
+		UserProfiles:           cfg.Consumer.Studio.UserProfiles,
+		RouteTables:            clusterVPC.routeTables,
+		ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
+		PeeringConnectionID:    peer.ConnectionID,
+	}, pulumi.Provider(provider))
+}
+
+// exportCore exports the outputs of the core system (DESIGN.md's names).
+func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, data *producer.Producer, peer *peering.Peering) {
+	redshift := cfg.Producer.Redshift
+	snippet := data.RoleArn.ApplyT(func(producerRoleArn string) (string, error) {
+		return notebook.RedshiftSnippet(notebook.Redshift{
+			Region:            cfg.Region,
+			ProducerRoleArn:   producerRoleArn,
+			ClusterIdentifier: redshift.ClusterIdentifier,
+			Database:          redshift.Database,
+			DBGroups:          redshift.DBGroups,
+		})
+	}).(pulumi.StringOutput)
+
+	ctx.Export("region", pulumi.String(cfg.Region))
+	ctx.Export("producerAccountId", pulumi.String(cfg.Producer.AccountID))
+	ctx.Export("consumerAccountId", pulumi.String(cfg.Consumer.AccountID))
+	ctx.Export("executionRoleArn", studio.ExecutionRoleArn)
+	ctx.Export("producerRoleArn", data.RoleArn)
+	ctx.Export("peeringConnectionId", peer.ConnectionID)
+	ctx.Export("studioDomainId", studio.DomainID)
+	ctx.Export("studioDomainUrl", studio.DomainURL)
+	ctx.Export("userProfiles", studio.UserProfileNames)
+	ctx.Export("redshift", pulumi.Map{
+		"clusterIdentifier": pulumi.String(redshift.ClusterIdentifier),
+		"database":          pulumi.String(redshift.Database),
+		"port":              pulumi.Int(redshift.Port),
+		"dbGroups":          pulumi.ToStringArray(append([]string{}, redshift.DBGroups...)),
+	})
+	ctx.Export("notebookSnippet", snippet)
+}
+
+// lifecycleScript installs awswrangler at every JupyterLab start, where Studio
+// can reach a package index: through a NAT gateway or a configured mirror.
+func lifecycleScript(cfg *config.Config) string {
+	if !cfg.InstallsPackages() {
+		return ""
+	}
+	return notebook.LifecycleScript(cfg.Consumer.Studio.PipIndexURL)
+}
+
+// interfaceEndpoints are the default endpoints, the configured extras, and
+// those the optional features call (once each).
+func interfaceEndpoints(cfg *config.Config) []string {
+	endpoints := append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...)
+	if cfg.Athena != nil {
+		endpoints = append(endpoints, "athena", "glue")
+	}
+	if cfg.FeatureStore != nil && cfg.FeatureStore.OnlineStore() {
+		endpoints = append(endpoints, "sagemaker.featurestore-runtime")
+	}
+	return compactUnique(endpoints)
+}
+
+// s3EndpointBuckets are the buckets the S3 gateway endpoint admits when the
+// configuration limits it: those named, and every bucket the program's
+// features use, in either account.
+func s3EndpointBuckets(cfg *config.Config) []string {
+	buckets := cfg.Consumer.VPC.S3EndpointBuckets
+	if len(buckets) == 0 {
+		return nil
+	}
+	buckets = append([]string{}, buckets...)
+	if a := cfg.Athena; a != nil {
+		buckets = append(buckets, a.Bucket.Name, a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region))
+	}
+	if f := cfg.FeatureStore; f != nil {
+		buckets = append(buckets, f.Bucket.Name)
+	}
+	return compactUnique(buckets)
+}
+
+// compactUnique drops repeated values, keeping the first of each.
+func compactUnique(values []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, value := range values {
+		if !seen[value] {
+			out = append(out, value)
+			seen[value] = true
+		}
+	}
+	return out
+}

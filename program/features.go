@@ -1,0 +1,157 @@
+package program
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/athena"
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/databucket"
+	"github.com/studio-redshift/studio-redshift/featurestore"
+	"github.com/studio-redshift/studio-redshift/guardrails"
+	"github.com/studio-redshift/studio-redshift/notebook"
+)
+
+// newFeatures builds the configured sibling features and returns the roles
+// the program made for SageMaker to run as, which alone may be passed to it.
+func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer) (pulumi.StringArray, error) {
+	sageMakerRoles := pulumi.StringArray{studio.ExecutionRoleArn}
+	if cfg.Athena != nil {
+		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.FeatureStore != nil {
+		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, providers.producer, providers.consumer)
+		if err != nil {
+			return nil, err
+		}
+		sageMakerRoles = append(sageMakerRoles, offlineStoreRole)
+	}
+	return sageMakerRoles, nil
+}
+
+// newGuardrails attaches the closed-network guardrails, unless switched off.
+func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, studioVPC *vpc, sageMakerRoles pulumi.StringArray) error {
+	if !cfg.Consumer.Guardrails.On() {
+		return nil
+	}
+	guard, err := guardrails.NewGuardrails(ctx, "guardrails", &guardrails.GuardrailsArgs{
+		ExecutionRoleName:    studio.ExecutionRoleName,
+		PassableRoleArns:     sageMakerRoles,
+		SubnetIDs:            studioVPC.subnetIDs,
+		SecurityGroupIDs:     studio.StudioSecurityGroupIDs,
+		SageMakerEndpointIDs: studio.SageMakerEndpointIDs,
+		Switches: guardrails.Switches{
+			RequireNetworkIsolation: cfg.Consumer.Guardrails.RequireNetworkIsolation,
+			RequireSourceVpce:       cfg.Consumer.Guardrails.RequireSourceVpce,
+		},
+	}, pulumi.Provider(provider))
+	if err != nil {
+		return err
+	}
+	ctx.Export("guardrailPolicyArn", guard.PolicyArn)
+	return nil
+}
+
+// newAthena lets Studio and Athena in the consumer account read the
+// producer's bucket: the bucket side in the producer account, the workgroup
+// and catalog in the consumer account.
+func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) error {
+	a := cfg.Athena
+	readers := []pulumi.StringInput{studio.ExecutionRoleArn}
+	for _, principal := range a.Principals {
+		readers = append(readers, pulumi.String(principal))
+	}
+	data, err := databucket.NewDataBucket(ctx, "athena-data", &databucket.DataBucketArgs{
+		Partition:    cfg.Partition(),
+		Region:       cfg.Region,
+		Account:      cfg.Producer.AccountID,
+		Name:         a.Bucket.Name,
+		Create:       a.Bucket.Create,
+		KeyArn:       a.Bucket.KMSKeyArn,
+		ManagePolicy: a.Bucket.ManagePolicy,
+		Prefixes:     a.Bucket.Prefixes,
+		Grants: []databucket.Grant{{
+			Sid:           "AthenaRead",
+			Principals:    readers,
+			BucketActions: []string{"s3:GetBucketLocation"},
+			List:          true,
+			ObjectActions: []string{"s3:GetObject"},
+			KeyActions:    []string{"kms:Decrypt"},
+		}},
+		Protect: cfg.Protect,
+	}, pulumi.Provider(producerProvider))
+	if err != nil {
+		return err
+	}
+	query, err := athena.NewAthena(ctx, "athena", &athena.AthenaArgs{
+		Partition:            cfg.Partition(),
+		Region:               cfg.Region,
+		Account:              cfg.Consumer.AccountID,
+		Workgroup:            a.Workgroup,
+		ResultsBucket:        a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region),
+		ResultsRetentionDays: a.ResultsRetentionDays,
+		Database:             a.Database,
+		Tables:               a.Tables,
+		DataBucket:           a.Bucket.Name,
+		DataPrefixes:         a.Bucket.Prefixes,
+		DataKeyArn:           data.KeyArn,
+		ExecutionRoleName:    studio.ExecutionRoleName,
+	}, pulumi.Provider(consumerProvider))
+	if err != nil {
+		return err
+	}
+
+	snippet, err := notebook.AthenaSnippet(notebook.Athena{
+		Region: cfg.Region, Workgroup: a.Workgroup, Database: a.Database, Table: a.Tables[0].Name,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("athenaWorkgroup", query.WorkgroupName)
+	ctx.Export("athenaDatabase", query.DatabaseName)
+	ctx.Export("athenaTables", query.TableNames)
+	ctx.Export("athenaAccessPolicyArn", query.AccessPolicyArn)
+	ctx.Export("athenaSnippet", pulumi.String(snippet))
+	if !a.Bucket.Create && !a.Bucket.ManagePolicy {
+		// The bucket's owner applies (merges) it; see the README.
+		ctx.Export("athenaBucketPolicy", data.Policy)
+	}
+	return nil
+}
+
+// newFeatureStore builds the Feature Store whose offline store is the
+// producer's bucket, and returns the offline-store role.
+func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) (pulumi.StringOutput, error) {
+	f := cfg.FeatureStore
+	var studioRole *featurestore.Role
+	if f.StudioReadAccess {
+		studioRole = &featurestore.Role{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
+	}
+	store, err := featurestore.NewFeatureStore(ctx, "feature-store", &featurestore.FeatureStoreArgs{
+		ConsumerProvider:  consumerProvider,
+		ProducerProvider:  producerProvider,
+		Partition:         cfg.Partition(),
+		Region:            cfg.Region,
+		Account:           cfg.Consumer.AccountID,
+		ProducerAccount:   cfg.Producer.AccountID,
+		Bucket:            f.Bucket,
+		Prefix:            f.Prefix,
+		KeyAdministrators: f.KeyAdministrators,
+		StudioRole:        studioRole,
+		FeatureGroups:     f.FeatureGroups,
+		Protect:           cfg.Protect,
+	})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	ctx.Export("featureGroups", store.FeatureGroupNames)
+	ctx.Export("offlineStoreUri", store.OfflineStoreURI)
+	ctx.Export("featureStoreKeyArn", store.KeyArn)
+	if !f.Bucket.Create && !f.Bucket.ManagePolicy {
+		ctx.Export("featureStoreBucketPolicy", store.BucketPolicy)
+	}
+	return store.RoleArn, nil
+}
