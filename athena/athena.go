@@ -151,20 +151,8 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	if err != nil {
 		return nil, fmt.Errorf("results bucket: %w", err)
 	}
-	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-results-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("results public access block: %w", err)
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-results-ownership", &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("results ownership controls: %w", err)
+	if err := databucket.Private(ctx, name+"-results", bucket, parent); err != nil {
+		return nil, err
 	}
 	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-results-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
 		Bucket: bucket.ID(),

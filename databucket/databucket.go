@@ -177,21 +177,8 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket: %w", err)
 	}
-	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent); err != nil {
-		return nil, nil, fmt.Errorf("public access block: %w", err)
-	}
-	// ACLs off: the bucket owner owns every object, whoever wrote it.
-	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, nil, fmt.Errorf("ownership controls: %w", err)
+	if err := Private(ctx, name, bucket, parent); err != nil {
+		return nil, nil, err
 	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
 		Bucket:                  bucket.ID(),
@@ -213,6 +200,27 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 		return nil, nil, fmt.Errorf("encryption: %w", err)
 	}
 	return key, bucket, nil
+}
+
+// Private blocks every form of public access to a bucket and turns ACLs off,
+// so the bucket's owner owns every object, whoever wrote it.
+func Private(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulumi.ResourceOption) error {
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent); err != nil {
+		return fmt.Errorf("%s public access block: %w", name, err)
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return fmt.Errorf("%s ownership controls: %w", name, err)
+	}
+	return nil
 }
 
 // BucketPolicy grants each grant's principals their actions, on the prefixes

@@ -28,13 +28,13 @@ const (
 	resultsBucket = "analytics-results-222222222222-us-east-1"
 )
 
-// withAthena returns the dev configuration with studio-redshift:athena set.
-func withAthena(t *testing.T, athena map[string]any) map[string]string {
+// withObject returns the dev configuration with one structured key set.
+func withObject(t *testing.T, key string, value map[string]any) map[string]string {
 	t.Helper()
 	values := devConfig(t)
-	text, err := json.Marshal(athena)
+	text, err := json.Marshal(value)
 	require.NoError(t, err)
-	values["studio-redshift:athena"] = string(text)
+	values["studio-redshift:"+key] = string(text)
 	return values
 }
 
@@ -245,7 +245,7 @@ func TestAthenaEndpointsAndOutputs(t *testing.T) {
 }
 
 func TestAthenaExistingBucket(t *testing.T) {
-	result := run(t, withAthena(t, existingBucketAthena(false)))
+	result := run(t, withObject(t, "athena", existingBucketAthena(false)))
 	assert.Empty(t, inComponent(result, bucketType, "athena-data"), "an existing bucket is not created")
 	assert.Empty(t, inComponent(result, bucketPolicyType, "athena-data"), "its policy is not replaced unless allowed")
 
@@ -271,7 +271,7 @@ func TestAthenaExistingBucket(t *testing.T) {
 	access := parsePolicy(t, one(t, result, managedPolicyType, "athena-access"), "policy")
 	assert.Equal(t, []string{"arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, statement(t, access, "DataKeyDecrypt").Resource)
 
-	managed := run(t, withAthena(t, existingBucketAthena(true)))
+	managed := run(t, withObject(t, "athena", existingBucketAthena(true)))
 	bucketPolicy := one(t, managed, bucketPolicyType, "athena-data-policy")
 	assert.Equal(t, "existing-data", bucketPolicy.String("bucket"))
 	assert.NotContains(t, managed.Outputs, "athenaBucketPolicy")

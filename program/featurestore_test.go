@@ -1,7 +1,6 @@
 package program
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,16 +13,6 @@ const (
 	featureGroupType = "aws:sagemaker/featureGroup:FeatureGroup"
 	offlineBucket    = "feature-offline-store-111111111111-us-east-1"
 )
-
-// withFeatureStore returns the dev configuration with studio-redshift:featureStore set.
-func withFeatureStore(t *testing.T, featureStore map[string]any) map[string]string {
-	t.Helper()
-	values := devConfig(t)
-	text, err := json.Marshal(featureStore)
-	require.NoError(t, err)
-	values["studio-redshift:featureStore"] = string(text)
-	return values
-}
 
 func existingOfflineStore(onlineStore bool) map[string]any {
 	return map[string]any{
@@ -68,7 +57,7 @@ func TestFeatureStoreKeyPolicy(t *testing.T) {
 	assert.Equal(t, []string{"kms:Decrypt", "kms:DescribeKey"}, read.Action)
 	assert.NotContains(t, sids(doc), "KeyAdministrators", "none configured in the demo stack")
 
-	withAdmins := parsePolicy(t, one(t, run(t, withFeatureStore(t, existingOfflineStore(false))), keyType, "feature-store-key"), "policy")
+	withAdmins := parsePolicy(t, one(t, run(t, withObject(t, "featureStore", existingOfflineStore(false))), keyType, "feature-store-key"), "policy")
 	admins := statement(t, withAdmins, "KeyAdministrators")
 	assert.Equal(t, []string{"arn:aws:iam::222222222222:role/Administrator"}, admins.Principal.AWS)
 	assert.Contains(t, admins.Action, "kms:ScheduleKeyDeletion")
@@ -168,7 +157,7 @@ func TestFeatureGroup(t *testing.T) {
 }
 
 func TestFeatureStoreWithAnExistingBucket(t *testing.T) {
-	result := run(t, withFeatureStore(t, existingOfflineStore(false)))
+	result := run(t, withObject(t, "featureStore", existingOfflineStore(false)))
 	assert.Empty(t, result.OfType(bucketType), "an existing bucket is not created")
 	assert.Empty(t, result.OfType(bucketPolicyType), "nor its policy replaced")
 	doc, err := policy.Parse(result.Outputs["featureStoreBucketPolicy"].(string))
