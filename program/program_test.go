@@ -590,6 +590,28 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 		{"invalid user profile", func(v map[string]string) {
 			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], `"alice"`, `"Alice"`, 1)
 		}, "consumer.studio.userProfiles[0]"},
+		{"duplicate user profile", func(v map[string]string) {
+			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], `"bob"`, `"alice"`, 1)
+		}, "consumer.studio.userProfiles[1]"},
+		{"missing producer", func(v map[string]string) { delete(v, "studio-redshift:producer") }, "producer"},
+		{"malformed role ARN", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"accountId"`, `"roleArn":"deployer","accountId"`, 1)
+		}, "producer.roleArn"},
+		{"malformed security group ID", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], "sg-0a1b2c3d4e5f60718", "sg-123", 1)
+		}, "producer.redshift.securityGroupId"},
+		{"invalid CIDR", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], producerCIDR, "10.20.0.0/33", 1)
+		}, "producer.vpc.cidr"},
+		{"one subnet", func(v map[string]string) {
+			v["studio-redshift:consumer"] = strings.Replace(v["studio-redshift:consumer"], `,"subnet-0b2c3d4e5f6071829"`, "", 1)
+		}, "consumer.vpc.subnetIds"},
+		{"invalid port", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"port":5439`, `"port":80`, 1)
+		}, "producer.redshift.port"},
+		{"invalid Athena config", func(v map[string]string) {
+			v["studio-redshift:athena"] = `{"bucket":{"name":"Bad_Bucket"},"workgroup":"analytics","database":"sales","tables":[]}`
+		}, "athena.bucket.name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
