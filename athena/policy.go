@@ -81,36 +81,6 @@ func AccessPolicy(s Scope) policy.Document {
 			Action:   []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
 			Resource: []string{results + "/*"},
 		},
-		policy.Statement{
-			Sid:      "DataBucketLocation",
-			Effect:   policy.Allow,
-			Action:   []string{"s3:GetBucketLocation"},
-			Resource: []string{data},
-		},
 	)
-	list := policy.Statement{
-		Sid:      "DataBucketList",
-		Effect:   policy.Allow,
-		Action:   []string{"s3:ListBucket"},
-		Resource: []string{data},
-	}
-	if len(s.DataPrefixes) > 0 {
-		list.Condition = policy.Condition{"StringLike": {"s3:prefix": databucket.PrefixPatterns(s.DataPrefixes)}}
-	}
-	statements = append(statements, list, policy.Statement{
-		Sid:      "DataObjectsRead",
-		Effect:   policy.Allow,
-		Action:   []string{"s3:GetObject"},
-		Resource: databucket.ObjectArns(data, s.DataPrefixes),
-	})
-	if s.DataKeyArn != "" {
-		statements = append(statements, policy.Statement{
-			Sid:       "DataKeyDecrypt",
-			Effect:    policy.Allow,
-			Action:    []string{"kms:Decrypt"},
-			Resource:  []string{s.DataKeyArn},
-			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + s.Region + ".amazonaws.com"}}},
-		})
-	}
-	return policy.New(statements...)
+	return policy.New(append(statements, databucket.ReaderStatements("DataBucket", s.Region, data, s.DataPrefixes, s.DataKeyArn)...)...)
 }

@@ -291,6 +291,36 @@ func KeyPolicy(partition, region, account string, grants []Grant, principals [][
 	return policy.New(statements...)
 }
 
+// ReaderStatements are the reader's half of a cross-account read: what the
+// reader's own account must allow (the bucket policy being the other half).
+// Sids start with sid; the key statement is left out when keyArn is empty.
+func ReaderStatements(sid, region, bucketArn string, prefixes []string, keyArn string) []policy.Statement {
+	list := policy.Statement{
+		Sid:      sid + "List",
+		Effect:   policy.Allow,
+		Action:   []string{"s3:ListBucket"},
+		Resource: []string{bucketArn},
+	}
+	if len(prefixes) > 0 {
+		list.Condition = policy.Condition{"StringLike": {"s3:prefix": PrefixPatterns(prefixes)}}
+	}
+	statements := []policy.Statement{
+		{Sid: sid + "Location", Effect: policy.Allow, Action: []string{"s3:GetBucketLocation"}, Resource: []string{bucketArn}},
+		list,
+		{Sid: sid + "Objects", Effect: policy.Allow, Action: []string{"s3:GetObject"}, Resource: ObjectArns(bucketArn, prefixes)},
+	}
+	if keyArn != "" {
+		statements = append(statements, policy.Statement{
+			Sid:       sid + "Decrypt",
+			Effect:    policy.Allow,
+			Action:    []string{"kms:Decrypt"},
+			Resource:  []string{keyArn},
+			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
+		})
+	}
+	return statements
+}
+
 // ObjectArns are the object ARNs under the prefixes, or all objects.
 func ObjectArns(bucketArn string, prefixes []string) []string {
 	if len(prefixes) == 0 {

@@ -257,34 +257,7 @@ func RolePolicy(partition, bucket, prefix, keyArn string) policy.Document {
 // its prefix, and decrypt with its key through S3.
 func StudioReadPolicy(partition, region, bucket, prefix, keyArn string) policy.Document {
 	bucketArn := policy.ARN(partition, "s3", "", "", bucket)
-	return policy.New(
-		policy.Statement{
-			Sid:      "OfflineStoreLocation",
-			Effect:   policy.Allow,
-			Action:   []string{"s3:GetBucketLocation"},
-			Resource: []string{bucketArn},
-		},
-		policy.Statement{
-			Sid:       "OfflineStoreList",
-			Effect:    policy.Allow,
-			Action:    []string{"s3:ListBucket"},
-			Resource:  []string{bucketArn},
-			Condition: policy.Condition{"StringLike": {"s3:prefix": databucket.PrefixPatterns([]string{prefix})}},
-		},
-		policy.Statement{
-			Sid:      "OfflineStoreRead",
-			Effect:   policy.Allow,
-			Action:   []string{"s3:GetObject"},
-			Resource: databucket.ObjectArns(bucketArn, []string{prefix}),
-		},
-		policy.Statement{
-			Sid:       "OfflineStoreDecrypt",
-			Effect:    policy.Allow,
-			Action:    []string{"kms:Decrypt"},
-			Resource:  []string{keyArn},
-			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
-		},
-	)
+	return policy.New(databucket.ReaderStatements("OfflineStore", region, bucketArn, []string{prefix}, keyArn)...)
 }
 
 // KeyPrincipals are who the key policy names.

@@ -215,10 +215,10 @@ func TestAthenaAccessPolicyIsScoped(t *testing.T) {
 	}, statement(t, doc, "LoadPartitions").Resource, "partitions only for the partitioned table")
 	assert.Equal(t, []string{"arn:aws:s3:::" + resultsBucket}, statement(t, doc, "ResultsBucket").Resource)
 	assert.Equal(t, []string{"arn:aws:s3:::" + resultsBucket + "/*"}, statement(t, doc, "ResultsObjects").Resource)
-	assert.Equal(t, []string{"arn:aws:s3:::" + dataBucket + "/sales/*"}, statement(t, doc, "DataObjectsRead").Resource)
-	assert.Equal(t, []string{"s3:GetObject"}, statement(t, doc, "DataObjectsRead").Action)
+	assert.Equal(t, []string{"arn:aws:s3:::" + dataBucket + "/sales/*"}, statement(t, doc, "DataBucketObjects").Resource)
+	assert.Equal(t, []string{"s3:GetObject"}, statement(t, doc, "DataBucketObjects").Action)
 	assert.Equal(t, policy.Condition{"StringLike": {"s3:prefix": {"sales/*"}}}, statement(t, doc, "DataBucketList").Condition)
-	decrypt := statement(t, doc, "DataKeyDecrypt")
+	decrypt := statement(t, doc, "DataBucketDecrypt")
 	assert.Equal(t, []string{one(t, result, keyType, "athena-data-key").Output("arn").(string)}, decrypt.Resource, "the producer's key, by its ARN")
 	for _, s := range doc.Statement {
 		assert.NotContains(t, s.Resource, "*", "%s: every action here has a resource type", s.Sid)
@@ -269,7 +269,7 @@ func TestAthenaExistingBucket(t *testing.T) {
 	assert.Nil(t, statement(t, doc, "AthenaReadList").Condition)
 
 	access := parsePolicy(t, one(t, result, managedPolicyType, "athena-access"), "policy")
-	assert.Equal(t, []string{"arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, statement(t, access, "DataKeyDecrypt").Resource)
+	assert.Equal(t, []string{"arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, statement(t, access, "DataBucketDecrypt").Resource)
 
 	managed := run(t, withObject(t, "athena", existingBucketAthena(true)))
 	bucketPolicy := one(t, managed, bucketPolicyType, "athena-data-policy")

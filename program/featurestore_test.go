@@ -113,7 +113,7 @@ func TestFeatureStoreBucketPolicy(t *testing.T) {
 	// The reader's own account must allow the cross-account read too.
 	read := parsePolicy(t, one(t, result, rolePolicyType, "feature-store-studio-read"), "policy")
 	assert.Equal(t, one(t, result, roleType, "consumer-execution-role").ID, one(t, result, rolePolicyType, "feature-store-studio-read").String("role"))
-	assert.Equal(t, []string{bucketArn + "/offline-store/*"}, statement(t, read, "OfflineStoreRead").Resource)
+	assert.Equal(t, []string{bucketArn + "/offline-store/*"}, statement(t, read, "OfflineStoreObjects").Resource)
 	assert.Equal(t, []string{one(t, result, keyType, "feature-store-key").Output("arn").(string)}, statement(t, read, "OfflineStoreDecrypt").Resource)
 }
 
