@@ -59,11 +59,6 @@ func (f *FeatureStore) OnlineStore() bool {
 	return slices.ContainsFunc(f.FeatureGroups, func(g FeatureGroup) bool { return g.OnlineStore })
 }
 
-// OfflineStoreURI is the S3 URI the feature groups write their offline store to.
-func (f *FeatureStore) OfflineStoreURI() string {
-	return "s3://" + f.Bucket.Name + "/" + f.Prefix
-}
-
 func (c *Config) applyFeatureStoreDefaults() {
 	if f := c.FeatureStore; f != nil {
 		f.Prefix = cmp.Or(f.Prefix, DefaultOfflineStorePrefix)

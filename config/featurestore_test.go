@@ -33,7 +33,6 @@ func TestParseFeatureStore(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, cfg.FeatureStore)
 	assert.Equal(t, "offline-store/", cfg.FeatureStore.Prefix, "default prefix")
-	assert.Equal(t, "s3://feature-offline-111111111111/offline-store/", cfg.FeatureStore.OfflineStoreURI())
 	assert.True(t, cfg.FeatureStore.OnlineStore())
 
 	cfg, err = Parse(encode(t, validRaw()))

@@ -166,7 +166,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 	ready := append([]pulumi.Resource{rolePolicy}, bucket.Grants...)
 	names := pulumi.StringArray{}
 	for _, group := range args.FeatureGroups {
-		created, err := sagemaker.NewFeatureGroup(ctx, name+"-"+group.Name, featureGroupArgs(group, args, role.Arn, key.Arn),
+		created, err := sagemaker.NewFeatureGroup(ctx, name+"-"+group.Name, featureGroupArgs(group, uri, role.Arn, key.Arn),
 			append(inConsumer, pulumi.DependsOn(ready), pulumi.Protect(args.Protect))...)
 		if err != nil {
 			return nil, fmt.Errorf("feature group %s: %w", group.Name, err)
@@ -188,7 +188,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 	})
 }
 
-func featureGroupArgs(group config.FeatureGroup, args *FeatureStoreArgs, roleArn, keyArn pulumi.StringOutput) *sagemaker.FeatureGroupArgs {
+func featureGroupArgs(group config.FeatureGroup, offlineStoreURI string, roleArn, keyArn pulumi.StringOutput) *sagemaker.FeatureGroupArgs {
 	definitions := sagemaker.FeatureGroupFeatureDefinitionArray{}
 	for _, feature := range group.Features {
 		definitions = append(definitions, &sagemaker.FeatureGroupFeatureDefinitionArgs{
@@ -204,7 +204,7 @@ func featureGroupArgs(group config.FeatureGroup, args *FeatureStoreArgs, roleArn
 		RoleArn:                     roleArn,
 		OfflineStoreConfig: &sagemaker.FeatureGroupOfflineStoreConfigArgs{
 			S3StorageConfig: &sagemaker.FeatureGroupOfflineStoreConfigS3StorageConfigArgs{
-				S3Uri:    pulumi.String("s3://" + args.Bucket.Name + "/" + args.Prefix),
+				S3Uri:    pulumi.String(offlineStoreURI),
 				KmsKeyId: keyArn,
 			},
 		},

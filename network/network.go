@@ -45,6 +45,22 @@ func EndpointServiceName(region, service string) string {
 	return "com.amazonaws." + region + "." + service
 }
 
+// PeeringRoutes sends destination over the peering connection from every
+// route table, one route each, named from the table's key. side names the
+// account in errors.
+func PeeringRoutes(ctx *pulumi.Context, name, side string, tables []Ref, destination string, connectionID pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+	for _, table := range tables {
+		if _, err := ec2.NewRoute(ctx, name+"-route-"+table.Key, &ec2.RouteArgs{
+			RouteTableId:           table.ID,
+			DestinationCidrBlock:   pulumi.String(destination),
+			VpcPeeringConnectionId: connectionID,
+		}, opts...); err != nil {
+			return fmt.Errorf("%s route in %s: %w", side, table.Key, err)
+		}
+	}
+	return nil
+}
+
 // Network is a created VPC.
 type Network struct {
 	pulumi.ResourceState

@@ -90,14 +90,8 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 		return nil, fmt.Errorf("accepter DNS options: %w", err)
 	}
 
-	for _, table := range args.ConsumerRouteTables {
-		if _, err := ec2.NewRoute(ctx, name+"-route-"+table.Key, &ec2.RouteArgs{
-			RouteTableId:           table.ID,
-			DestinationCidrBlock:   pulumi.String(args.ProducerCIDR),
-			VpcPeeringConnectionId: connectionID,
-		}, asConsumer...); err != nil {
-			return nil, fmt.Errorf("consumer route in %s: %w", table.Key, err)
-		}
+	if err := network.PeeringRoutes(ctx, name, "consumer", args.ConsumerRouteTables, args.ProducerCIDR, connectionID, asConsumer...); err != nil {
+		return nil, err
 	}
 
 	comp.ConnectionID = connectionID

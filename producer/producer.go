@@ -6,7 +6,6 @@ package producer
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -79,14 +78,8 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, fmt.Errorf("producer role policy: %w", err)
 	}
 
-	for _, table := range args.RouteTables {
-		if _, err := ec2.NewRoute(ctx, name+"-route-"+table.Key, &ec2.RouteArgs{
-			RouteTableId:           table.ID,
-			DestinationCidrBlock:   pulumi.String(args.ConsumerCIDR),
-			VpcPeeringConnectionId: args.PeeringConnectionID,
-		}, parent); err != nil {
-			return nil, fmt.Errorf("producer route in %s: %w", table.Key, err)
-		}
+	if err := network.PeeringRoutes(ctx, name, "producer", args.RouteTables, args.ConsumerCIDR, args.PeeringConnectionID, parent); err != nil {
+		return nil, err
 	}
 
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
