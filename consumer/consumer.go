@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sagemaker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -107,13 +108,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		}
 	}
 
-	homeKey, err := kms.NewKey(ctx, name+"-home-key", &kms.KeyArgs{
-		Description:       pulumi.String("Encrypts the home EFS of SageMaker Studio domain " + args.DomainName),
-		EnableKeyRotation: pulumi.Bool(true),
-		// The longest window: a key scheduled for deletion by mistake can be
-		// recovered for 30 days.
-		DeletionWindowInDays: pulumi.Int(30),
-	}, parent, pulumi.Protect(args.Protect))
+	homeKey, err := datakey.New(ctx, name+"-home-key", "Encrypts the home EFS of SageMaker Studio domain "+args.DomainName, nil, args.Protect, parent)
 	if err != nil {
 		return nil, fmt.Errorf("home EFS key: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -162,12 +163,7 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	keyPolicy := pulumi.All(principalLists(args.Grants)...).ApplyT(func(values []any) (string, error) {
 		return KeyPolicy(args.Partition, args.Region, args.Account, args.Grants, resolved(values)).JSON()
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String("Encrypts S3 bucket " + args.Name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, parent, pulumi.Protect(args.Protect))
+	key, err := datakey.New(ctx, name+"-key", "Encrypts S3 bucket "+args.Name, keyPolicy, args.Protect, parent)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket key: %w", err)
 	}

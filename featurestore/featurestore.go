@@ -10,12 +10,12 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sagemaker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/databucket"
+	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -97,12 +97,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 			Administrators: args.KeyAdministrators, OfflineStoreRole: values[0].(string), Readers: values[1].([]string),
 		}).JSON()
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String("Encrypts the Feature Store offline store in " + uri),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, append(inConsumer, pulumi.Protect(args.Protect))...)
+	key, err := datakey.New(ctx, name+"-key", "Encrypts the Feature Store offline store in "+uri, keyPolicy, args.Protect, inConsumer...)
 	if err != nil {
 		return nil, fmt.Errorf("offline store key: %w", err)
 	}

@@ -8,9 +8,10 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/internal/datakey"
 )
 
 // Warehouse is the created cluster.
@@ -52,11 +53,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	}
 	parent := pulumi.Parent(comp)
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String("Encrypts Redshift cluster " + args.ClusterIdentifier),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-	}, parent, pulumi.Protect(args.Protect))
+	key, err := datakey.New(ctx, name+"-key", "Encrypts Redshift cluster "+args.ClusterIdentifier, nil, args.Protect, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cluster key: %w", err)
 	}
