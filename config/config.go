@@ -149,6 +149,10 @@ type ConsumerVPC struct {
 	// S3EndpointBuckets, if set, limit S3 through the gateway endpoint to
 	// these buckets (and the ones the program itself uses).
 	S3EndpointBuckets []string `json:"s3EndpointBuckets,omitempty"`
+	// S3GatewayEndpointID, if set, is the VPC's existing S3 gateway
+	// endpoint, which Studio then uses instead of one the program creates:
+	// a route table takes one gateway endpoint route per service.
+	S3GatewayEndpointID string `json:"s3GatewayEndpointId,omitempty"`
 	Greenfield
 }
 
@@ -284,4 +288,13 @@ func (p problems) err() error {
 		return fmt.Errorf("invalid %s configuration: %s", Project, p[0])
 	}
 	return errors.New("invalid " + Project + " configuration:\n  " + strings.Join(p, "\n  "))
+}
+
+// Errorf reports a problem with the value of key found after validation, for
+// example by looking up what the key names in an account, in the same form as
+// validation's own errors.
+func Errorf(key, format string, args ...any) error {
+	var p problems
+	p.add(key, format, args...)
+	return p.err()
 }

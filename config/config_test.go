@@ -188,6 +188,8 @@ func TestParseAcceptedVariants(t *testing.T) {
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, []string{"ml-data", "sagemaker-us-east-1-222222222222"}, c.Consumer.VPC.S3EndpointBuckets)
 			}},
+		{"an existing S3 gateway endpoint", func(r map[string]any) { set(r, "consumer.vpc.s3GatewayEndpointId", "vpce-0a1b2c3d4e5f60718") },
+			func(t *testing.T, c *Config) { assert.Equal(t, "vpce-0a1b2c3d4e5f60718", c.Consumer.VPC.S3GatewayEndpointID) }},
 		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple") },
 			func(t *testing.T, c *Config) { assert.True(t, c.InstallsPackages()) }},
 		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
@@ -233,6 +235,11 @@ func TestParseRejects(t *testing.T) {
 		}, "consumer.vpc.subnetIds[1]", "not a subnet ID"},
 		{"malformed route table ID", func(r map[string]any) { set(r, "producer.vpc.routeTableIds", []any{"rtb-zz"}) }, "producer.vpc.routeTableIds[0]", "not a rtb ID"},
 		{"no producer route tables", func(r map[string]any) { set(r, "producer.vpc.routeTableIds", []any{}) }, "producer.vpc.routeTableIds", "at least 1"},
+		{"malformed S3 gateway endpoint ID", func(r map[string]any) { set(r, "consumer.vpc.s3GatewayEndpointId", "vpce-1") }, "consumer.vpc.s3GatewayEndpointId", "not a vpce ID"},
+		{"existing S3 gateway endpoint with bucket limits", func(r map[string]any) {
+			set(r, "consumer.vpc.s3GatewayEndpointId", "vpce-0a1b2c3d4e5f60718")
+			set(r, "consumer.vpc.s3EndpointBuckets", []any{"ml-data"})
+		}, "consumer.vpc.s3EndpointBuckets", "policy is its owner's"},
 		{"malformed security group ID", func(r map[string]any) { set(r, "producer.redshift.securityGroupId", "sg-1") }, "producer.redshift.securityGroupId", "not a sg ID"},
 		{"invalid CIDR", func(r map[string]any) { set(r, "producer.vpc.cidr", "10.20.0.0/33") }, "producer.vpc.cidr", "not an IPv4 CIDR"},
 		{"CIDR with host bits", func(r map[string]any) { set(r, "consumer.vpc.cidr", "10.10.1.0/16") }, "consumer.vpc.cidr", "10.10.0.0/16"},

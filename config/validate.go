@@ -167,6 +167,7 @@ func (c *Config) checkConsumerVPC(p *problems, block netip.Prefix) {
 		v.Greenfield.check(p, "consumer", block, public)
 		forbid(p, "consumer.vpc.subnetIds", len(v.SubnetIDs) > 0, byoOnly, "consumer", "subnets", "consumer")
 		forbid(p, "consumer.vpc.routeTableIds", len(v.RouteTableIDs) > 0, byoOnly, "consumer", "route tables", "consumer")
+		forbid(p, "consumer.vpc.s3GatewayEndpointId", v.S3GatewayEndpointID != "", byoOnly, "consumer", "S3 gateway endpoint", "consumer")
 		return
 	}
 	checkID(p, "consumer.vpc.id", "vpc", v.ID)
@@ -174,6 +175,12 @@ func (c *Config) checkConsumerVPC(p *problems, block netip.Prefix) {
 	forbid(p, "consumer.vpc.natGateway", v.NatGateway, createOnly, "consumer")
 	checkIDs(p, "consumer.vpc.subnetIds", "subnet", v.SubnetIDs, 2, "private subnets for Studio in at least two availability zones")
 	checkIDs(p, "consumer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the consumer route tables that get the route to the producer VPC")
+	if v.S3GatewayEndpointID != "" {
+		checkID(p, "consumer.vpc.s3GatewayEndpointId", "vpce", v.S3GatewayEndpointID)
+		// The program does not own that endpoint's policy.
+		forbid(p, "consumer.vpc.s3EndpointBuckets", len(v.S3EndpointBuckets) > 0,
+			"limits the S3 gateway endpoint the program creates, but consumer.vpc.s3GatewayEndpointId reuses an existing one whose policy is its owner's; remove one of them")
+	}
 }
 
 // MaxSubnetCount is the most availability zones an AWS region has.
@@ -215,7 +222,7 @@ func forbid(p *problems, key string, present bool, format string, args ...any) {
 var resourceIDPatterns = map[string]*regexp.Regexp{}
 
 func init() {
-	for _, prefix := range []string{"vpc", "subnet", "rtb", "sg"} {
+	for _, prefix := range []string{"vpc", "subnet", "rtb", "sg", "vpce"} {
 		resourceIDPatterns[prefix] = regexp.MustCompile(`^` + prefix + `-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	}
 }

@@ -4,7 +4,9 @@
 package consumer
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -30,8 +32,10 @@ type Consumer struct {
 	DomainURL pulumi.StringOutput `pulumi:"domainUrl"`
 	// KmsKeyArn is the customer-managed key of the home EFS.
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
-	// StudioSecurityGroupIDs are the domain-level group followed by one group
-	// per user profile.
+	// StudioSecurityGroupIDs are the groups SageMaker jobs and models may
+	// use: the Studio clients group (on every Studio app) and the jobs group
+	// (instances of one job reach each other). Users' own groups are not
+	// among them: they only join one user's apps.
 	StudioSecurityGroupIDs pulumi.StringArrayOutput `pulumi:"studioSecurityGroupIds"`
 	// EndpointSecurityGroupID guards the interface endpoints.
 	EndpointSecurityGroupID pulumi.StringOutput `pulumi:"endpointSecurityGroupId"`
@@ -55,8 +59,12 @@ type ConsumerArgs struct {
 	// NAT gateway; otherwise they reach only the endpoints, S3 and Redshift.
 	InternetEgress bool
 	// S3EndpointBuckets, if set, are the only buckets reachable through the
-	// S3 gateway endpoint. Optional.
+	// S3 gateway endpoint. Optional; not with S3PrefixListID.
 	S3EndpointBuckets []string
+	// S3PrefixListID, if set, is the S3 prefix list of the VPC's existing S3
+	// gateway endpoint, which then serves Studio; otherwise the program
+	// creates one on RouteTableIDs.
+	S3PrefixListID pulumi.StringInput
 	// InterfaceEndpoints are the services that get an interface endpoint
 	// with private DNS, by name below the region ("sagemaker.api"). Required:
 	// without a NAT gateway they are Studio's only way to AWS APIs.
@@ -72,8 +80,8 @@ type ConsumerArgs struct {
 	// ProducerCIDR and RedshiftPort open the way to the cluster. Required.
 	ProducerCIDR string
 	RedshiftPort int
-	// LifecycleScript, if set, runs at every JupyterLab start as the
-	// domain's default lifecycle configuration.
+	// LifecycleScript, if set, runs at every JupyterLab start as each user
+	// profile's default lifecycle configuration.
 	LifecycleScript string
 	// Protect guards the domain and the KMS key against deletion.
 	Protect bool
@@ -119,6 +127,10 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		return nil, fmt.Errorf("home EFS key alias: %w", err)
 	}
 
+	if err := newHomeKeyUse(ctx, name, args.Region, executionRole.Name, homeKey.Arn, parent); err != nil {
+		return nil, err
+	}
+
 	studio, err := newStudioNetwork(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
@@ -129,7 +141,13 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		return nil, err
 	}
 
-	domainGroup := pulumi.StringArray{studio.domainGroup.ID()}
+	// The domain's inputs never change with the users, the package mirror or
+	// the NAT gateway: the provider cannot update a VpcOnly domain in place
+	// (every UpdateDomain carries AppNetworkAccessType=VpcOnly without VpcId
+	// and SubnetIds, which AWS rejects: terraform-provider-aws #45528), and
+	// its VPC, subnets, key and groups force a new domain (#48778). What
+	// changes week to week lives on the user profiles, which update fine.
+	clients := pulumi.StringArray{studio.clientsGroup.ID()}
 	domain, err := sagemaker.NewDomain(ctx, name+"-domain", &sagemaker.DomainArgs{
 		DomainName:           pulumi.String(args.DomainName),
 		AuthMode:             pulumi.String("IAM"),
@@ -141,18 +159,19 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 			// Stamps every session with SourceIdentity = the user profile
 			// name, which the producer role turns into the Redshift DbUser.
 			ExecutionRoleIdentityConfig: pulumi.String("USER_PROFILE_NAME"),
-			SecurityGroupIds:            domainGroup,
+			SecurityGroupIds:            clients,
 		},
-		// AWS: in VpcOnly mode apps without security groups hang on start;
-		// these defaults serve profiles and spaces made outside this program.
+		// AWS: in VpcOnly mode apps without security groups hang on start.
+		// SageMaker adds these groups to every user's own (UserSettings
+		// groups are aggregated with the defaults), so they must never admit
+		// themselves: the clients group has no rule that names itself.
 		DefaultUserSettings: &sagemaker.DomainDefaultUserSettingsArgs{
-			ExecutionRole:         executionRole.Arn,
-			SecurityGroups:        domainGroup,
-			JupyterLabAppSettings: jupyterLab,
+			ExecutionRole:  executionRole.Arn,
+			SecurityGroups: clients,
 		},
 		DefaultSpaceSettings: &sagemaker.DomainDefaultSpaceSettingsArgs{
 			ExecutionRole:  executionRole.Arn,
-			SecurityGroups: domainGroup,
+			SecurityGroups: clients,
 		},
 		// Deleting the domain keeps the users' home directories.
 		RetentionPolicy: &sagemaker.DomainRetentionPolicyArgs{
@@ -170,9 +189,11 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 			UserProfileName: pulumi.String(userName),
 			UserSettings: &sagemaker.UserProfileUserSettingsArgs{
 				ExecutionRole: executionRole.Arn,
-				// Only this user's group: apps of different users cannot
-				// reach each other.
-				SecurityGroups: pulumi.StringArray{studio.userGroups[userName].ID()},
+				// Added to the domain's clients group: the user's own group
+				// admits only itself, so one user's apps reach each other
+				// and no one else's.
+				SecurityGroups:        pulumi.StringArray{studio.userGroups[userName].ID()},
+				JupyterLabAppSettings: jupyterLab,
 			},
 		}, parent)
 		if err != nil {
@@ -181,17 +202,12 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		profileNames[i] = profile.UserProfileName
 	}
 
-	studioGroups := pulumi.StringArray{studio.domainGroup.ID()}
-	for _, userName := range args.UserProfiles {
-		studioGroups = append(studioGroups, studio.userGroups[userName].ID())
-	}
-
 	comp.ExecutionRoleArn = executionRole.Arn
 	comp.ExecutionRoleName = executionRole.Name
 	comp.DomainID = domain.ID().ToStringOutput()
 	comp.DomainURL = domain.Url
 	comp.KmsKeyArn = homeKey.Arn
-	comp.StudioSecurityGroupIDs = studioGroups.ToStringArrayOutput()
+	comp.StudioSecurityGroupIDs = pulumi.StringArray{studio.clientsGroup.ID(), studio.jobsGroup.ID()}.ToStringArrayOutput()
 	comp.EndpointSecurityGroupID = studio.endpointGroup.ID().ToStringOutput()
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
@@ -225,28 +241,89 @@ func endpointLogicalName(name, service string) string {
 }
 
 // newLifecycleConfig registers the lifecycle configuration, if there is a
-// script, and returns the JupyterLab settings that make it the default.
-func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsArgs, error) {
+// script, and returns the JupyterLab settings that make it each user's
+// default.
+//
+// Its name and content force a new configuration, Pulumi creates the new one
+// before it deletes the old, and AWS refuses a second configuration of one
+// name: so the name carries a digest of the content, and a changed script is
+// a new configuration that the user profiles switch to before the old one,
+// no longer attached, is deleted.
+func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*sagemaker.UserProfileUserSettingsJupyterLabAppSettingsArgs, error) {
 	if args.LifecycleScript == "" {
 		return nil, nil
 	}
-	// SageMaker's name pattern allows 63 characters.
-	configName := args.DomainName
-	if len(configName) > 50 {
-		configName = configName[:50]
+	configName := LifecycleConfigName(args.DomainName, args.LifecycleScript)
+	if len(configName) > maxLifecycleConfigName {
+		return nil, fmt.Errorf("lifecycle configuration name %s is longer than SageMaker's %d characters; shorten consumer.studio.domainName", configName, maxLifecycleConfigName)
 	}
 	lifecycle, err := sagemaker.NewStudioLifecycleConfig(ctx, name+"-jupyterlab-setup", &sagemaker.StudioLifecycleConfigArgs{
-		StudioLifecycleConfigName:    pulumi.String(configName + "-jupyterlab"),
+		StudioLifecycleConfigName:    pulumi.String(configName),
 		StudioLifecycleConfigAppType: pulumi.String("JupyterLab"),
 		StudioLifecycleConfigContent: pulumi.String(base64.StdEncoding.EncodeToString([]byte(args.LifecycleScript))),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle configuration: %w", err)
 	}
-	return &sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsArgs{
-		DefaultResourceSpec: &sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsDefaultResourceSpecArgs{
+	return &sagemaker.UserProfileUserSettingsJupyterLabAppSettingsArgs{
+		DefaultResourceSpec: &sagemaker.UserProfileUserSettingsJupyterLabAppSettingsDefaultResourceSpecArgs{
 			LifecycleConfigArn: lifecycle.Arn,
 		},
 		LifecycleConfigArns: pulumi.StringArray{lifecycle.Arn},
 	}, nil
+}
+
+// maxLifecycleConfigName is SageMaker's limit on a lifecycle configuration's
+// name (CreateStudioLifecycleConfig, StudioLifecycleConfigName).
+const maxLifecycleConfigName = 63
+
+// LifecycleConfigName names a lifecycle configuration by its domain and the
+// digest of its script: "<domain>-jupyterlab-<8 hex digits>".
+func LifecycleConfigName(domainName, script string) string {
+	digest := sha256.Sum256([]byte(script))
+	return domainName + "-jupyterlab-" + hex.EncodeToString(digest[:])[:8]
+}
+
+// newHomeKeyUse lets the execution role use the domain's key where SageMaker
+// uses it on the role's behalf: the key also encrypts the EBS volumes of the
+// JupyterLab and Code Editor spaces, which fail to start without these
+// rights. kms:ViaService keeps them to requests SageMaker and EC2 make.
+func newHomeKeyUse(ctx *pulumi.Context, name, region string, role pulumi.StringInput, keyArn pulumi.StringOutput, parent pulumi.ResourceOption) error {
+	document := keyArn.ApplyT(func(keyArn string) (string, error) {
+		return HomeKeyUsePolicy(region, keyArn).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-home-key-use", &iam.RolePolicyArgs{
+		Role:   role,
+		Policy: document,
+	}, parent); err != nil {
+		return fmt.Errorf("execution role key use: %w", err)
+	}
+	return nil
+}
+
+// HomeKeyUsePolicy allows the key operations that encrypting a space's EBS
+// volume takes (Amazon EBS, "Requirements for Amazon EBS encryption"), on the
+// domain's key only and through SageMaker and EC2 only; the grant only for an
+// AWS resource, as that page recommends.
+func HomeKeyUsePolicy(region, keyArn string) policy.Document {
+	viaSageMakerOrEC2 := map[string][]string{"kms:ViaService": {"sagemaker." + region + ".amazonaws.com", "ec2." + region + ".amazonaws.com"}}
+	return policy.New(
+		policy.Statement{
+			Sid:       "SpaceVolumesWithTheDomainKey",
+			Effect:    policy.Allow,
+			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			Resource:  []string{keyArn},
+			Condition: policy.Condition{"StringEquals": viaSageMakerOrEC2},
+		},
+		policy.Statement{
+			Sid:      "GrantsForSpaceVolumes",
+			Effect:   policy.Allow,
+			Action:   []string{"kms:CreateGrant"},
+			Resource: []string{keyArn},
+			Condition: policy.Condition{
+				"StringEquals": viaSageMakerOrEC2,
+				"Bool":         {"kms:GrantIsForAWSResource": {"true"}},
+			},
+		},
+	)
 }

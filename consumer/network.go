@@ -13,8 +13,28 @@ import (
 )
 
 // studioNetwork is the consumer's security groups and VPC endpoints.
+//
+// The isolation model. SageMaker aggregates the groups of a profile's
+// UserSettings with the domain's DefaultUserSettings groups (SageMaker API
+// reference, UserSettings.SecurityGroups: "aggregated when specified in both
+// calls"), so every group in the domain defaults sits on every user's apps. A
+// group there that admitted itself would join all users' apps to each other.
+// Hence:
+//   - the clients group, on every Studio app through the domain defaults, has
+//     no ingress at all and no rule that names itself: it only carries the
+//     way out to the endpoints, S3 and Redshift, which the endpoint group and
+//     the Redshift side admit with one rule each, whatever the number of users;
+//   - each user profile adds one group of its own that admits only itself, on
+//     the app ports AWS requires between one user's apps;
+//   - SageMaker adds one group of its own (NFS to the home EFS) to every app.
+//
+// A Studio app therefore carries 3 groups (AWS allows 5 per network
+// interface), each added user costs one group and two rules, and no shared
+// group gains a rule per user (60 inbound and 60 outbound rules per group,
+// Amazon VPC quotas).
 type studioNetwork struct {
-	domainGroup   *ec2.SecurityGroup
+	clientsGroup  *ec2.SecurityGroup
+	jobsGroup     *ec2.SecurityGroup
 	userGroups    map[string]*ec2.SecurityGroup
 	endpointGroup *ec2.SecurityGroup
 	// sageMakerEndpoints are the endpoints of SageMaker's APIs (sagemaker.api,
@@ -24,16 +44,23 @@ type studioNetwork struct {
 
 // Port ranges AWS documents for Studio in VpcOnly mode.
 const (
-	nfsPort      = 2049 // the home EFS
 	appPortsFrom = 8192 // Jupyter server and kernel gateway apps of one user
 	appPortsTo   = 65535
 	httpsPort    = 443
 )
 
+// Protocols of security group rules; "-1" is every protocol (and every port).
+const (
+	tcp         = "tcp"
+	allProtocol = "-1"
+)
+
 func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*studioNetwork, error) {
 	newGroup := func(logicalName, description string) (*ec2.SecurityGroup, error) {
 		group, err := ec2.NewSecurityGroup(ctx, logicalName, &ec2.SecurityGroupArgs{
-			VpcId:       args.VpcID,
+			VpcId: args.VpcID,
+			// The description forces a new group (and a new group on the
+			// domain forces a new domain): keep it as it is.
 			Description: pulumi.String(description),
 			// Rules are separate resources (the groups refer to each other);
 			// revoking them first lets a destroy delete the groups.
@@ -51,35 +78,24 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 	if n.endpointGroup, err = newGroup(name+"-endpoints", "VPC interface endpoints, HTTPS from SageMaker Studio only"); err != nil {
 		return nil, err
 	}
-	if n.domainGroup, err = newGroup(name+"-studio", "SageMaker Studio domain default for apps of "+args.DomainName); err != nil {
+	// The logical name and description are those of the domain's group since
+	// the first release: the domain's DomainSettings.SecurityGroupIds is
+	// ForceNew (terraform-provider-aws #48778), so this group must stay.
+	if n.clientsGroup, err = newGroup(name+"-studio", "SageMaker Studio domain default for apps of "+args.DomainName); err != nil {
 		return nil, err
 	}
-	// AWS recommends a distinct group per user profile, so that one user's
-	// apps cannot reach another's.
+	if n.jobsGroup, err = newGroup(name+"-jobs", "SageMaker jobs and models of domain "+args.DomainName+": instances of one job reach each other"); err != nil {
+		return nil, err
+	}
 	for _, userName := range args.UserProfiles {
-		if n.userGroups[userName], err = newGroup(name+"-studio-"+userName, "SageMaker Studio apps of user "+userName); err != nil {
+		if n.userGroups[userName], err = newGroup(userGroupName(name, userName), "SageMaker Studio apps of user "+userName); err != nil {
 			return nil, err
 		}
 	}
 
-	var gatewayPolicy pulumi.StringPtrInput
-	if len(args.S3EndpointBuckets) > 0 {
-		text, err := S3EndpointPolicy(policy.Partition(args.Region), args.S3EndpointBuckets).JSON()
-		if err != nil {
-			return nil, fmt.Errorf("S3 gateway endpoint policy: %w", err)
-		}
-		gatewayPolicy = pulumi.String(text)
-	}
-	gateway, err := ec2.NewVpcEndpoint(ctx, endpointLogicalName(name, "s3"), &ec2.VpcEndpointArgs{
-		VpcId:           args.VpcID,
-		ServiceName:     pulumi.String(network.EndpointServiceName(args.Region, "s3")),
-		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   args.RouteTableIDs,
-		Policy:          gatewayPolicy,
-		Tags:            pulumi.StringMap{"Name": pulumi.String(endpointLogicalName(name, "s3"))},
-	}, parent)
+	s3PrefixList, err := newS3Gateway(ctx, name, args, parent)
 	if err != nil {
-		return nil, fmt.Errorf("S3 gateway endpoint: %w", err)
+		return nil, err
 	}
 	for _, service := range args.InterfaceEndpoints {
 		logicalName := endpointLogicalName(name, service)
@@ -100,31 +116,45 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 		}
 	}
 
-	groupNames := []string{name + "-studio"}
-	groups := []*ec2.SecurityGroup{n.domainGroup}
-	for _, userName := range args.UserProfiles {
-		groupNames = append(groupNames, name+"-studio-"+userName)
-		groups = append(groups, n.userGroups[userName])
-	}
-	for i, group := range groups {
-		groupName := groupNames[i]
-		for _, rule := range studioRules(group, n.endpointGroup, gateway.PrefixListId, args) {
-			if err := rule.register(ctx, groupName, parent); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, groupName+"-to-endpoints", &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId:           n.endpointGroup.ID(),
-			Description:               pulumi.String("HTTPS from " + groupName),
-			IpProtocol:                pulumi.String("tcp"),
-			FromPort:                  pulumi.Int(httpsPort),
-			ToPort:                    pulumi.Int(httpsPort),
-			ReferencedSecurityGroupId: group.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("endpoint ingress from %s: %w", groupName, err)
+	for _, rule := range n.rules(name, s3PrefixList, args) {
+		if err := rule.register(ctx, parent); err != nil {
+			return nil, err
 		}
 	}
 	return n, nil
+}
+
+// userGroupName is the logical name of a user profile's own group.
+func userGroupName(name, userName string) string { return name + "-studio-" + userName }
+
+// newS3Gateway creates the S3 gateway endpoint on the Studio route tables, or
+// reuses the VPC's own (a route table takes one gateway route per service, so
+// a second endpoint would fail), and returns the prefix list Studio's egress
+// rule names.
+func newS3Gateway(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (pulumi.StringInput, error) {
+	if args.S3PrefixListID != nil {
+		return args.S3PrefixListID, nil
+	}
+	var gatewayPolicy pulumi.StringPtrInput
+	if len(args.S3EndpointBuckets) > 0 {
+		text, err := S3EndpointPolicy(policy.Partition(args.Region), args.S3EndpointBuckets).JSON()
+		if err != nil {
+			return nil, fmt.Errorf("S3 gateway endpoint policy: %w", err)
+		}
+		gatewayPolicy = pulumi.String(text)
+	}
+	gateway, err := ec2.NewVpcEndpoint(ctx, endpointLogicalName(name, "s3"), &ec2.VpcEndpointArgs{
+		VpcId:           args.VpcID,
+		ServiceName:     pulumi.String(network.EndpointServiceName(args.Region, "s3")),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   args.RouteTableIDs,
+		Policy:          gatewayPolicy,
+		Tags:            pulumi.StringMap{"Name": pulumi.String(endpointLogicalName(name, "s3"))},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("S3 gateway endpoint: %w", err)
+	}
+	return gateway.PrefixListId, nil
 }
 
 // S3EndpointPolicy limits S3 through the gateway endpoint to the named
@@ -145,68 +175,109 @@ func S3EndpointPolicy(partition string, buckets []string) policy.Document {
 	})
 }
 
-// rule is one security group rule of a Studio group.
+// rule is one security group rule.
 type rule struct {
-	suffix      string
+	// name is the rule's logical name.
+	name        string
 	egress      bool
 	description string
-	from, to    int
-	group       *ec2.SecurityGroup
+	// protocol is tcp unless set; allProtocol takes no ports.
+	protocol string
+	from, to int
+	group    *ec2.SecurityGroup
 	// Exactly one peer: another group, a prefix list or a CIDR block.
-	peerGroup  pulumi.StringPtrInput
-	prefixList pulumi.StringPtrInput
-	cidr       pulumi.StringPtrInput
+	peerGroup  pulumi.StringInput
+	prefixList pulumi.StringInput
+	cidr       pulumi.StringInput
 }
 
-// studioRules are the rules every Studio group gets: NFS and app traffic
-// within the group both ways (AWS's VpcOnly requirements), and out only to
-// the endpoints, S3 through the gateway, and the Redshift cluster.
-func studioRules(group, endpointGroup *ec2.SecurityGroup, s3PrefixList pulumi.StringOutput, args *ConsumerArgs) []rule {
-	self := group.ID().ToStringOutput()
-	rules := []rule{
-		{suffix: "nfs-in", description: "NFS to the home EFS within the group", from: nfsPort, to: nfsPort, group: group, peerGroup: self},
-		{suffix: "apps-in", description: "Studio apps within the group", from: appPortsFrom, to: appPortsTo, group: group, peerGroup: self},
-		{suffix: "nfs-out", egress: true, description: "NFS to the home EFS within the group", from: nfsPort, to: nfsPort, group: group, peerGroup: self},
-		{suffix: "apps-out", egress: true, description: "Studio apps within the group", from: appPortsFrom, to: appPortsTo, group: group, peerGroup: self},
-		{suffix: "endpoints-out", egress: true, description: "HTTPS to the VPC interface endpoints", from: httpsPort, to: httpsPort, group: group, peerGroup: endpointGroup.ID().ToStringOutput()},
-		{suffix: "s3-out", egress: true, description: "HTTPS to S3 through the gateway endpoint", from: httpsPort, to: httpsPort, group: group, prefixList: s3PrefixList},
-		{suffix: "redshift-out", egress: true, description: "Redshift in the producer VPC over peering", from: args.RedshiftPort, to: args.RedshiftPort, group: group, cidr: pulumi.String(args.ProducerCIDR)},
+// rules are every rule of the Studio groups and the endpoint group. Their
+// number depends on the users only through the two rules of each user's own
+// group.
+func (n *studioNetwork) rules(name string, s3PrefixList pulumi.StringInput, args *ConsumerArgs) []rule {
+	clients := name + "-studio"
+	jobs := name + "-jobs"
+	var rules []rule
+	// The way out, for every Studio app and every job: the endpoints, S3
+	// through the gateway, the Redshift port of the producer VPC and, with a
+	// NAT gateway, HTTPS to the internet (egress only, for package installs).
+	for _, g := range []struct {
+		name  string
+		group *ec2.SecurityGroup
+	}{{clients, n.clientsGroup}, {jobs, n.jobsGroup}} {
+		groupName, group := g.name, g.group
+		rules = append(rules,
+			rule{name: groupName + "-endpoints-out", egress: true, description: "HTTPS to the VPC interface endpoints", from: httpsPort, to: httpsPort, group: group, peerGroup: n.endpointGroup.ID()},
+			rule{name: groupName + "-s3-out", egress: true, description: "HTTPS to S3 through the gateway endpoint", from: httpsPort, to: httpsPort, group: group, prefixList: s3PrefixList},
+			rule{name: groupName + "-redshift-out", egress: true, description: "Redshift in the producer VPC over peering", from: args.RedshiftPort, to: args.RedshiftPort, group: group, cidr: pulumi.String(args.ProducerCIDR)},
+			// One rule per source group, not per user: the endpoint group's
+			// inbound rules stay at two whatever the number of users.
+			rule{name: groupName + "-to-endpoints", description: "HTTPS from " + groupName, from: httpsPort, to: httpsPort, group: n.endpointGroup, peerGroup: group.ID()},
+		)
+		if args.InternetEgress {
+			rules = append(rules, rule{name: groupName + "-internet-out", egress: true, description: "HTTPS to the internet through the NAT gateway", from: httpsPort, to: httpsPort, group: group, cidr: pulumi.String("0.0.0.0/0")})
+		}
 	}
-	if args.InternetEgress {
-		// Egress only, through the NAT gateway: package installs over HTTPS.
-		rules = append(rules, rule{suffix: "internet-out", egress: true, description: "HTTPS to the internet through the NAT gateway", from: httpsPort, to: httpsPort, group: group, cidr: pulumi.String("0.0.0.0/0")})
+	// A job's instances talk to each other on any port (distributed
+	// training); no Studio app carries this group.
+	rules = append(rules,
+		rule{name: jobs + "-within-in", description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},
+		rule{name: jobs + "-within-out", egress: true, description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},
+	)
+	// One user's apps reach each other, and only each other.
+	for _, userName := range args.UserProfiles {
+		groupName, group := userGroupName(name, userName), n.userGroups[userName]
+		rules = append(rules,
+			rule{name: groupName + "-apps-in", description: "Studio apps of " + userName + " within the group", from: appPortsFrom, to: appPortsTo, group: group, peerGroup: group.ID()},
+			rule{name: groupName + "-apps-out", egress: true, description: "Studio apps of " + userName + " within the group", from: appPortsFrom, to: appPortsTo, group: group, peerGroup: group.ID()},
+		)
 	}
 	return rules
 }
 
-func (r rule) register(ctx *pulumi.Context, groupName string, parent pulumi.ResourceOption) error {
-	logicalName := groupName + "-" + r.suffix
+func (r rule) register(ctx *pulumi.Context, parent pulumi.ResourceOption) error {
+	protocol := r.protocol
+	if protocol == "" {
+		protocol = tcp
+	}
+	var from, to pulumi.IntPtrInput
+	if protocol != allProtocol {
+		from, to = pulumi.Int(r.from), pulumi.Int(r.to)
+	}
 	var err error
 	if r.egress {
-		_, err = vpc.NewSecurityGroupEgressRule(ctx, logicalName, &vpc.SecurityGroupEgressRuleArgs{
+		_, err = vpc.NewSecurityGroupEgressRule(ctx, r.name, &vpc.SecurityGroupEgressRuleArgs{
 			SecurityGroupId:           r.group.ID(),
 			Description:               pulumi.String(r.description),
-			IpProtocol:                pulumi.String("tcp"),
-			FromPort:                  pulumi.Int(r.from),
-			ToPort:                    pulumi.Int(r.to),
-			ReferencedSecurityGroupId: r.peerGroup,
-			PrefixListId:              r.prefixList,
-			CidrIpv4:                  r.cidr,
+			IpProtocol:                pulumi.String(protocol),
+			FromPort:                  from,
+			ToPort:                    to,
+			ReferencedSecurityGroupId: stringPtr(r.peerGroup),
+			PrefixListId:              stringPtr(r.prefixList),
+			CidrIpv4:                  stringPtr(r.cidr),
 		}, parent)
 	} else {
-		_, err = vpc.NewSecurityGroupIngressRule(ctx, logicalName, &vpc.SecurityGroupIngressRuleArgs{
+		_, err = vpc.NewSecurityGroupIngressRule(ctx, r.name, &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId:           r.group.ID(),
 			Description:               pulumi.String(r.description),
-			IpProtocol:                pulumi.String("tcp"),
-			FromPort:                  pulumi.Int(r.from),
-			ToPort:                    pulumi.Int(r.to),
-			ReferencedSecurityGroupId: r.peerGroup,
-			PrefixListId:              r.prefixList,
-			CidrIpv4:                  r.cidr,
+			IpProtocol:                pulumi.String(protocol),
+			FromPort:                  from,
+			ToPort:                    to,
+			ReferencedSecurityGroupId: stringPtr(r.peerGroup),
+			PrefixListId:              stringPtr(r.prefixList),
+			CidrIpv4:                  stringPtr(r.cidr),
 		}, parent)
 	}
 	if err != nil {
-		return fmt.Errorf("security group rule %s: %w", logicalName, err)
+		return fmt.Errorf("security group rule %s: %w", r.name, err)
 	}
 	return nil
+}
+
+// stringPtr passes an optional input on, nil when absent.
+func stringPtr(value pulumi.StringInput) pulumi.StringPtrInput {
+	if value == nil {
+		return nil
+	}
+	return value.ToStringOutput()
 }

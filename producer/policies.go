@@ -43,10 +43,15 @@ var dbUserIsSourceIdentity = policy.Condition{
 }
 
 // TrustPolicy lets exactly the Studio execution role assume the producer role
-// (and carry its SourceIdentity across), and only from sessions whose
-// SourceIdentity is one of the configured user profiles. StringEquals on a key
-// that is absent fails, so a session without a SourceIdentity is refused too.
-func TrustPolicy(executionRoleArn string, userProfiles []string) policy.Document {
+// (and carry its SourceIdentity across), and only from sessions that carry a
+// SourceIdentity (aws:SourceIdentity, the key AWS documents for a chained
+// AssumeRole). It names no user: the permission policy's DbUser =
+// ${aws:SourceIdentity} condition already binds each session to the database
+// user of its own name, so a profile created later, even outside this
+// program, chains in as itself only, and the document stays the same size
+// whatever the number of users (a role trust policy has 2,048 characters,
+// IAM quotas).
+func TrustPolicy(executionRoleArn string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:       "StudioExecutionRoleWithSourceIdentity",
 		Effect:    policy.Allow,
@@ -55,7 +60,7 @@ func TrustPolicy(executionRoleArn string, userProfiles []string) policy.Document
 		// sts:SetSourceIdentity next to sts:AssumeRole in the trust policy.
 		Action: []string{"sts:AssumeRole", "sts:SetSourceIdentity"},
 		Condition: policy.Condition{
-			"StringEquals": {"aws:SourceIdentity": userProfiles},
+			"Null": {"aws:SourceIdentity": {"false"}},
 		},
 	})
 }

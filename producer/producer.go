@@ -36,9 +36,6 @@ type ProducerArgs struct {
 	// ExecutionRoleArn is the Studio execution role, the only principal the
 	// producer role trusts. Required.
 	ExecutionRoleArn pulumi.StringInput
-	// UserProfiles are the SourceIdentity values allowed to assume the role.
-	// Required, at least one.
-	UserProfiles []string
 	// RouteTables are the producer route tables that get a route to the
 	// consumer VPC. Required.
 	RouteTables []network.Ref
@@ -57,7 +54,7 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	parent := pulumi.Parent(comp)
 
 	trust := args.ExecutionRoleArn.ToStringOutput().ApplyT(func(executionRoleArn string) (string, error) {
-		return TrustPolicy(executionRoleArn, args.UserProfiles).JSON()
+		return TrustPolicy(executionRoleArn).JSON()
 	}).(pulumi.StringOutput)
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + args.Cluster.Identifier + " as themselves"),

@@ -14,7 +14,7 @@ import (
 
 // newStudio is the consumer side: Studio, its role, key, security groups and
 // endpoints.
-func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studioVPC *vpc) (*consumer.Consumer, error) {
+func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studioVPC *vpc, s3PrefixList pulumi.StringInput) (*consumer.Consumer, error) {
 	return consumer.NewConsumer(ctx, "consumer", &consumer.ConsumerArgs{
 		Region:                  cfg.Region,
 		VpcID:                   studioVPC.id,
@@ -22,6 +22,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		RouteTableIDs:           studioVPC.routeTableIDs(),
 		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
 		S3EndpointBuckets:       s3EndpointBuckets(cfg),
+		S3PrefixListID:          s3PrefixList,
 		InterfaceEndpoints:      interfaceEndpoints(cfg),
 		DomainName:              cfg.Consumer.Studio.DomainName,
 		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
@@ -74,7 +75,6 @@ func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider
 		ClusterSecurityGroupID: clusterGroup,
 		Port:                   redshift.Port,
 		ExecutionRoleArn:       studio.ExecutionRoleArn,
-		UserProfiles:           cfg.Consumer.Studio.UserProfiles,
 		RouteTables:            clusterVPC.routeTables,
 		ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
 		PeeringConnectionID:    peer.ConnectionID,
@@ -82,7 +82,7 @@ func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider
 }
 
 // exportCore exports the outputs of the core system (DESIGN.md's names).
-func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, data *producer.Producer, peer *peering.Peering) {
+func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, data *producer.Producer, peer *peering.Peering) {
 	redshift := cfg.Producer.Redshift
 	snippet := data.RoleArn.ApplyT(func(producerRoleArn string) (string, error) {
 		return notebook.RedshiftSnippet(notebook.Redshift{
@@ -110,16 +110,30 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 		"dbGroups":          pulumi.ToStringArray(append([]string{}, redshift.DBGroups...)),
 	})
 	ctx.Export("notebookSnippet", snippet)
+	// What a SageMaker job or model must name to pass the guardrails.
+	ctx.Export("studioSubnetIds", studioVPC.subnetIDs)
+	ctx.Export("studioSecurityGroupIds", studio.StudioSecurityGroupIDs)
 }
 
 // lifecycleScript installs awswrangler at every JupyterLab start, where Studio
 // can reach a package index: through a NAT gateway or a configured mirror.
+// Elsewhere it does nothing, but it is there all the same: the provider sends
+// no lifecycle settings at all for a profile that has none, so a profile
+// would keep a configuration once attached, and that configuration could
+// never be deleted. Switching installs on or off only changes the script.
 func lifecycleScript(cfg *config.Config) string {
 	if !cfg.InstallsPackages() {
-		return ""
+		return noPackageIndexScript
 	}
 	return notebook.LifecycleScript(cfg.Consumer.Studio.PipIndexURL)
 }
+
+// noPackageIndexScript is the lifecycle script of a Studio that reaches no
+// package index.
+const noPackageIndexScript = "#!/bin/bash\n" +
+	"# No package index is reachable from this Studio domain (no NAT gateway and\n" +
+	"# no consumer.studio.pipIndexUrl), so nothing is installed at start.\n" +
+	"exit 0\n"
 
 // interfaceEndpoints are the default endpoints, the configured extras, and
 // those the optional features call (once each).

@@ -172,13 +172,13 @@ func TestDemoNATOnlyWhenAsked(t *testing.T) {
 			assert.Equal(t, 443.0, rule.Input("fromPort"), rule.URN)
 		}
 	}
-	assert.Equal(t, 3, internet, "one HTTPS egress rule per Studio group")
+	assert.Equal(t, 2, internet, "one HTTPS egress rule each for the Studio clients and the jobs, none per user")
 	for _, rule := range withNAT.OfType(ingressType) {
 		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), rule.URN)
 	}
 
 	without := run(t, withoutNAT(t))
-	for _, typ := range []string{natType, internetGatewayType, eipType, lifecycleType} {
+	for _, typ := range []string{natType, internetGatewayType, eipType} {
 		assert.Empty(t, without.OfType(typ), "%s without natGateway", typ)
 	}
 	for _, route := range without.OfType(routeType) {
@@ -187,7 +187,9 @@ func TestDemoNATOnlyWhenAsked(t *testing.T) {
 	for _, rule := range without.OfType(egressType) {
 		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), rule.URN)
 	}
-	assert.Nil(t, one(t, without, domainType, "consumer-domain").Input("defaultUserSettings").(map[string]any)["jupyterLabAppSettings"])
+	script, err := base64.StdEncoding.DecodeString(one(t, without, lifecycleType, "consumer-jupyterlab-setup").String("studioLifecycleConfigContent"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(script), "pip install", "without a package index the script installs nothing")
 }
 
 func TestDemoLifecycleConfiguration(t *testing.T) {
@@ -200,11 +202,15 @@ func TestDemoLifecycleConfiguration(t *testing.T) {
 	assert.True(t, strings.HasPrefix(string(script), "#!/bin/bash\n"))
 
 	arn := lifecycle.Output("arn")
-	settings := one(t, result, domainType, "consumer-domain").Input("defaultUserSettings").(map[string]any)
-	assert.Equal(t, map[string]any{
-		"defaultResourceSpec": map[string]any{"lifecycleConfigArn": arn},
-		"lifecycleConfigArns": []any{arn},
-	}, settings["jupyterLabAppSettings"], "the domain default for every JupyterLab space")
+	for _, profile := range result.OfType(userProfileType) {
+		settings := profile.Input("userSettings").(map[string]any)
+		assert.Equal(t, map[string]any{
+			"defaultResourceSpec": map[string]any{"lifecycleConfigArn": arn},
+			"lifecycleConfigArns": []any{arn},
+		}, settings["jupyterLabAppSettings"], "each user's default for their JupyterLab spaces: %s", profile.URN)
+	}
+	assert.Nil(t, one(t, result, domainType, "consumer-domain").Input("defaultUserSettings").(map[string]any)["jupyterLabAppSettings"],
+		"never on the domain, which the provider cannot update in place")
 }
 
 func TestMirrorInstallsWithoutNAT(t *testing.T) {

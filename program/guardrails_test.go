@@ -81,13 +81,13 @@ func TestGuardrailStatements(t *testing.T) {
 	assert.NotContains(t, withoutVPC.Action, "sagemaker:*")
 
 	var studioGroups []string
-	for _, name := range []string{"consumer-studio", "consumer-studio-alice", "consumer-studio-bob"} {
+	for _, name := range []string{"consumer-studio", "consumer-jobs"} {
 		studioGroups = append(studioGroups, one(t, result, securityGroupType, name).ID)
 	}
 	groups := statement(t, doc, "DenyOtherSecurityGroups")
 	assert.Equal(t, []string{"false"}, groups.Condition["Null"]["sagemaker:VpcSecurityGroupIds"])
 	assert.ElementsMatch(t, studioGroups, groups.Condition["ForAnyValue:StringNotEquals"]["sagemaker:VpcSecurityGroupIds"],
-		"only the program's Studio groups")
+		"only the clients and jobs groups: no user's own group, so the document does not grow with the users")
 
 	passRole := statement(t, doc, "DenyPassingOtherRolesToSageMaker")
 	assert.Equal(t, []string{"iam:PassRole"}, passRole.Action)

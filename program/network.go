@@ -1,7 +1,11 @@
 package program
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
@@ -74,4 +78,35 @@ func newVPC(ctx *pulumi.Context, cfg *config.Config, spec vpcSpec) (*vpc, error)
 		return nil, err
 	}
 	return &vpc{id: created.VpcID, subnetIDs: created.PrivateSubnetIDs, routeTables: created.PrivateRouteTables}, nil
+}
+
+// existingS3Gateway looks up consumer.vpc.s3GatewayEndpointId, when set, and
+// returns its prefix list for the Studio groups' egress rule; nil means the
+// program creates the endpoint. The endpoint must be the consumer VPC's S3
+// gateway and serve the configured route tables, or Studio would reach S3 by
+// no route.
+func existingS3Gateway(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider) (pulumi.StringInput, error) {
+	v := cfg.Consumer.VPC
+	if v.S3GatewayEndpointID == "" {
+		return nil, nil
+	}
+	const key = "consumer.vpc.s3GatewayEndpointId"
+	found, err := ec2.LookupVpcEndpoint(ctx, &ec2.LookupVpcEndpointArgs{Id: pulumi.StringRef(v.S3GatewayEndpointID)}, pulumi.Provider(provider))
+	if err != nil {
+		return nil, config.Errorf(key, "%s cannot be read in account %s: %v", v.S3GatewayEndpointID, cfg.Consumer.AccountID, err)
+	}
+	service := network.EndpointServiceName(cfg.Region, "s3")
+	switch {
+	case found.VpcId != v.ID:
+		return nil, config.Errorf(key, "%s is in %s, not in consumer.vpc.id %s", v.S3GatewayEndpointID, found.VpcId, v.ID)
+	case found.ServiceName != service || found.VpcEndpointType != "Gateway":
+		return nil, config.Errorf(key, "%s is a %s endpoint of %s, not the %s gateway endpoint", v.S3GatewayEndpointID, found.VpcEndpointType, found.ServiceName, service)
+	}
+	for i, table := range v.RouteTableIDs {
+		if !slices.Contains(found.RouteTableIds, table) {
+			return nil, config.Errorf(fmt.Sprintf("consumer.vpc.routeTableIds[%d]", i),
+				"%s is not served by the S3 gateway endpoint %s; associate it with the endpoint (aws ec2 modify-vpc-endpoint --add-route-table-ids) or leave out consumer.vpc.s3GatewayEndpointId so the program creates one", table, v.S3GatewayEndpointID)
+		}
+	}
+	return pulumi.String(found.PrefixListId), nil
 }

@@ -31,7 +31,17 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkQuotas(cfg); err != nil {
+		return err
+	}
 	providers, err := newProviders(ctx, cfg)
+	if err != nil {
+		return err
+	}
+
+	// What configuration names in the accounts is looked up before anything
+	// is created, so that a mismatch fails by key, not halfway through.
+	s3PrefixList, err := existingS3Gateway(ctx, cfg, providers.consumer)
 	if err != nil {
 		return err
 	}
@@ -41,7 +51,7 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	studio, err := newStudio(ctx, cfg, providers.consumer, consumerVPC)
+	studio, err := newStudio(ctx, cfg, providers.consumer, consumerVPC, s3PrefixList)
 	if err != nil {
 		return err
 	}
@@ -91,7 +101,7 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	exportCore(ctx, cfg, studio, data, peer)
+	exportCore(ctx, cfg, studio, consumerVPC, data, peer)
 	return nil
 }
 

@@ -181,8 +181,8 @@ func TestProducerRoleTrustsOnlyTheExecutionRole(t *testing.T) {
 	assert.Equal(t, policy.Allow, s.Effect)
 	assert.Equal(t, &policy.Principal{AWS: []string{executionRoleArn}}, s.Principal, "exactly the execution role, never * or the account root")
 	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, s.Action)
-	assert.Equal(t, policy.Condition{"StringEquals": {"aws:SourceIdentity": {"alice", "bob"}}}, s.Condition,
-		"only sessions whose SourceIdentity is a configured user profile")
+	assert.Equal(t, policy.Condition{"Null": {"aws:SourceIdentity": {"false"}}}, s.Condition,
+		"only sessions that carry a SourceIdentity; no user is listed, so the document does not grow with them")
 }
 
 func TestExecutionRole(t *testing.T) {
@@ -336,8 +336,9 @@ func TestUserProfilesHaveTheirOwnSecurityGroups(t *testing.T) {
 		group := one(t, result, securityGroupType, "consumer-studio-"+name)
 		assert.Equal(t, name, profile.String("userProfileName"))
 		assert.Equal(t, domain.ID, profile.String("domainId"))
-		assert.Equal(t, map[string]any{"executionRole": executionRoleArn, "securityGroups": []any{group.ID}},
-			profile.Input("userSettings"))
+		settings := profile.Input("userSettings").(map[string]any)
+		assert.Equal(t, executionRoleArn, settings["executionRole"])
+		assert.Equal(t, []any{group.ID}, settings["securityGroups"], "the user's own group, added to the domain's clients group")
 		assert.False(t, seen[group.ID], "groups are distinct per user")
 		seen[group.ID] = true
 	}
@@ -392,61 +393,41 @@ func TestExtraEndpointsFollowTheRegion(t *testing.T) {
 func TestSecurityGroupRules(t *testing.T) {
 	result := run(t, devConfig(t))
 	endpointGroup := one(t, result, securityGroupType, "consumer-endpoints")
+	clients := one(t, result, securityGroupType, "consumer-studio")
+	jobs := one(t, result, securityGroupType, "consumer-jobs")
 	gateway := one(t, result, endpointType, "consumer-endpoint-s3")
-	studioGroups := map[string]bool{}
-	for _, name := range []string{"consumer-studio", "consumer-studio-alice", "consumer-studio-bob"} {
-		studioGroups[one(t, result, securityGroupType, name).ID] = true
-	}
+	rules := securityGroupRules(result)
 
-	for _, rule := range append(result.OfType(ingressType), result.OfType(egressType)...) {
-		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), "%s opens to the world", rule.URN)
-		assert.Empty(t, rule.String("cidrIpv6"), rule.URN)
-		assert.Equal(t, "tcp", rule.String("ipProtocol"), rule.URN)
+	for _, r := range rules {
+		assert.NotEqual(t, "0.0.0.0/0", r.cidr, "%s opens to the world", r.urn)
 	}
+	// The endpoints admit HTTPS from the clients and the jobs: two rules,
+	// whatever the number of users.
+	assert.ElementsMatch(t, []sgRule{
+		{group: endpointGroup.ID, peerGroup: clients.ID, protocol: "tcp", from: 443, to: 443},
+		{group: endpointGroup.ID, peerGroup: jobs.ID, protocol: "tcp", from: 443, to: 443},
+	}, withoutURN(rulesOf(rules, endpointGroup.ID, false)))
+	assert.Empty(t, rulesOf(rules, clients.ID, false), "the clients group, on every Studio app, admits nothing")
+	assert.ElementsMatch(t, []sgRule{
+		{group: clients.ID, egress: true, peerGroup: endpointGroup.ID, protocol: "tcp", from: 443, to: 443},
+		{group: clients.ID, egress: true, prefixList: gateway.Output("prefixListId").(string), protocol: "tcp", from: 443, to: 443},
+		{group: clients.ID, egress: true, cidr: producerCIDR, protocol: "tcp", from: 5439, to: 5439},
+	}, withoutURN(rulesOf(rules, clients.ID, true)), "out to the endpoints, S3 and Redshift only")
+	assert.ElementsMatch(t, []sgRule{
+		{group: jobs.ID, peerGroup: jobs.ID, protocol: "-1"},
+	}, withoutURN(rulesOf(rules, jobs.ID, false)), "a job's instances admit each other, and nothing else")
+	for _, name := range []string{"alice", "bob"} {
+		own := one(t, result, securityGroupType, "consumer-studio-"+name).ID
+		assert.ElementsMatch(t, []sgRule{
+			{group: own, peerGroup: own, protocol: "tcp", from: 8192, to: 65535},
+			{group: own, egress: true, peerGroup: own, protocol: "tcp", from: 8192, to: 65535},
+		}, withoutURN(append(rulesOf(rules, own, false), rulesOf(rules, own, true)...)), "%s's group joins only %s's apps", name, name)
+	}
+	// The cluster admits its port from the consumer VPC only.
+	assert.Equal(t, []sgRule{{group: "sg-0a1b2c3d4e5f60718", cidr: consumerCIDR, protocol: "tcp", from: 5439, to: 5439}},
+		withoutURN(rulesOf(rules, "sg-0a1b2c3d4e5f60718", false)))
 
-	// Ingress: within each Studio group, HTTPS into the endpoints from Studio
-	// groups only, and the cluster port from the consumer VPC.
-	for _, rule := range result.OfType(ingressType) {
-		group, from, to := rule.String("securityGroupId"), rule.Input("fromPort"), rule.Input("toPort")
-		switch {
-		case studioGroups[group]:
-			assert.Equal(t, group, rule.String("referencedSecurityGroupId"), "%s: Studio groups admit only themselves", rule.URN)
-			assert.Contains(t, [][2]any{{2049.0, 2049.0}, {8192.0, 65535.0}}, [2]any{from, to}, rule.URN)
-		case group == endpointGroup.ID:
-			assert.True(t, studioGroups[rule.String("referencedSecurityGroupId")], "%s: endpoints admit Studio groups only", rule.URN)
-			assert.Equal(t, [2]any{443.0, 443.0}, [2]any{from, to}, rule.URN)
-		case group == "sg-0a1b2c3d4e5f60718":
-			assert.Equal(t, "producer", rule.Provider)
-			assert.Equal(t, consumerCIDR, rule.String("cidrIpv4"), "the cluster admits only the consumer VPC")
-			assert.Equal(t, [2]any{5439.0, 5439.0}, [2]any{from, to})
-		default:
-			t.Errorf("unexpected ingress rule %s on %s", rule.URN, group)
-		}
-	}
-	assert.Len(t, result.OfType(ingressType), 3*2+3+1)
-
-	// Egress from every Studio group: itself, the endpoints, S3 and Redshift.
-	for group := range studioGroups {
-		var peers []string
-		for _, rule := range result.OfType(egressType) {
-			if rule.String("securityGroupId") != group {
-				continue
-			}
-			switch {
-			case rule.String("referencedSecurityGroupId") == group:
-				peers = append(peers, "self")
-			case rule.String("referencedSecurityGroupId") == endpointGroup.ID:
-				peers = append(peers, "endpoints")
-			case rule.String("prefixListId") == gateway.Output("prefixListId"):
-				peers = append(peers, "s3")
-			case rule.String("cidrIpv4") == producerCIDR && rule.Input("fromPort") == 5439.0:
-				peers = append(peers, "redshift")
-			default:
-				t.Errorf("unexpected egress rule %s", rule.URN)
-			}
-		}
-		assert.ElementsMatch(t, []string{"self", "self", "endpoints", "s3", "redshift"}, peers, group)
-	}
+	assertIsolatedAndReachable(t, result, studioTopology{producerCIDR: producerCIDR, consumerCIDR: consumerCIDR, port: 5439, clusterGroup: "sg-0a1b2c3d4e5f60718"})
 }
 
 func TestRoutesBothWays(t *testing.T) {
@@ -520,8 +501,11 @@ func TestOutputs(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{
 		"consumerAccountId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
-		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "userProfiles",
+		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
+	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, result.Outputs["studioSubnetIds"])
+	assert.Equal(t, []any{one(t, result, securityGroupType, "consumer-studio").ID, one(t, result, securityGroupType, "consumer-jobs").ID},
+		result.Outputs["studioSecurityGroupIds"], "the groups a job may use: the clients group and the jobs group, never a user's own")
 
 	snippet := result.Outputs["notebookSnippet"].(string)
 	for _, want := range []string{

@@ -102,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(1, "%v", err)
 	}
+	if err := built.Exceeded(); err != nil {
+		return fail(1, "%v", err)
+	}
 
 	var rendered []byte
 	switch {

@@ -63,11 +63,11 @@ func TestDevPlanJSON(t *testing.T) {
 	assert.Equal(t, "dev", p.Stack)
 	assert.Equal(t, "us-east-1", p.Region)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "222222222222", Resources: 49},
+		{Provider: "consumer", AccountID: "222222222222", Resources: 42},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 56, p.Totals.Resources)
-	assert.Equal(t, map[string]int{"consumer": 49, "producer": 7}, p.Totals.ByAccount)
+	assert.Equal(t, 49, p.Totals.Resources)
+	assert.Equal(t, map[string]int{"consumer": 42, "producer": 7}, p.Totals.ByAccount)
 	assert.Equal(t, 8, p.Totals.ByType["aws:ec2:VpcEndpoint"])
 
 	// The producer role's trust policy, parsed, names the execution role's ARN.
@@ -91,11 +91,27 @@ func TestDevPlanJSON(t *testing.T) {
 
 	assert.Len(t, p.Network.Routes, 3)
 	assert.Len(t, p.Network.Endpoints, 8)
-	assert.Len(t, p.Network.Rules, 25)
+	assert.Len(t, p.Network.Rules, 15)
 	for _, rule := range p.Network.Rules {
 		assert.NotEqual(t, "0.0.0.0/0", rule.Peer, "%+v", rule)
 	}
 	assert.Contains(t, p.Outputs["notebookSnippet"], "connect_temp")
+
+	// The quota table: per account, what the stack uses of each default quota.
+	quotas := map[string]plan.Quota{}
+	for _, q := range p.Quotas {
+		quotas[q.Provider+"/"+q.Name] = q
+		assert.LessOrEqual(t, q.Used, q.Limit, "%+v", q)
+		assert.Equal(t, q.Limit-q.Used, q.Headroom, "%+v", q)
+		assert.NotEmpty(t, q.Key, "%+v names the key that drives it", q)
+		assert.True(t, strings.HasPrefix(q.Source, "https://docs.aws.amazon.com/"), "%+v cites its AWS page", q)
+	}
+	endpointRules := quotas["consumer/inbound rules per security group"]
+	assert.Equal(t, plan.Quota{Provider: "consumer", AccountID: "222222222222", Name: "inbound rules per security group",
+		Limit: 60, Used: 2, Headroom: 58, Where: "consumer-endpoints", Key: endpointRules.Key, Source: endpointRules.Source}, endpointRules)
+	assert.Equal(t, 3, quotas["consumer/security groups per network interface (Studio app)"].Used,
+		"the clients group, the user's own and SageMaker's")
+	assert.Equal(t, 7, quotas["consumer/interface endpoints per VPC"].Used, "seven interface endpoints")
 }
 
 func TestDevPlanText(t *testing.T) {
@@ -113,7 +129,8 @@ func TestDevPlanText(t *testing.T) {
 		"aws.sagemaker.us-east-1.studio",
 		"== Stack outputs",
 		"notebookSnippet:",
-		"56 resources",
+		"49 resources",
+		"== AWS default quotas",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -123,7 +140,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 95, "producer": 39}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 86, "producer": 39}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
@@ -188,10 +205,10 @@ func TestSameAccountVariant(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "111111111111", Resources: 49},
+		{Provider: "consumer", AccountID: "111111111111", Resources: 42},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 56, p.Totals.Resources)
+	assert.Equal(t, 49, p.Totals.Resources)
 }
 
 func TestInvalidConfigPrintsNoPlan(t *testing.T) {

@@ -82,11 +82,13 @@ type Mocks struct {
 	invokes   []Invoke
 	// stackOutputs are what StackReferences see, by referenced stack.
 	stackOutputs map[string]map[string]any
+	// vpcEndpoints are the existing endpoints lookups find, by ID.
+	vpcEndpoints map[string]VpcEndpoint
 }
 
 // NewMocks returns empty mocks for a project's stack.
 func NewMocks(project, stack string) *Mocks {
-	return &Mocks{project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{}}
+	return &Mocks{project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{}, vpcEndpoints: map[string]VpcEndpoint{}}
 }
 
 // Invoke is one provider function call as the mocks saw it.
@@ -118,6 +120,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			ids = append(ids, fmt.Sprintf("%s-az%d", strings.ReplaceAll(p.region, "-", "")[:4], i+1))
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": p.region, "names": names, "zoneIds": ids}), nil
+	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
+		return m.lookupVpcEndpoint(args.Args)
 	}
 	return nil, fmt.Errorf("unexpected invoke %s: mock it in internal/offline when the program needs it", args.Token)
 }

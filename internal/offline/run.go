@@ -38,6 +38,7 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 	for _, option := range options {
 		option(result.Mocks)
 	}
+	result.assumeConfiguredEndpoints(config)
 	var mu sync.Mutex
 	// The engine does not wait for applies on outputs it does not track, so
 	// each export's resolution is counted here.

@@ -28,6 +28,9 @@ type Plan struct {
 	Network   Network        `json:"network"`
 	Outputs   map[string]any `json:"outputs"`
 	Totals    Totals         `json:"totals"`
+	// Quotas are the AWS default quotas the stack comes closest to, per
+	// account.
+	Quotas []Quota `json:"quotas"`
 
 	names namer
 }
@@ -161,6 +164,7 @@ func Build(project, stack string, result *offline.Result) (*Plan, error) {
 		p.Accounts[i].Resources = p.Totals.ByAccount[p.Accounts[i].Provider]
 	}
 	p.Network.sort()
+	p.buildQuotas(all, names)
 	sort.SliceStable(p.Policies, func(i, j int) bool {
 		a, b := p.Policies[i], p.Policies[j]
 		return fmt.Sprint(providerOrder(a.Provider), a.Role, a.Kind, a.Resource) < fmt.Sprint(providerOrder(b.Provider), b.Role, b.Kind, b.Resource)
@@ -347,6 +351,9 @@ func routeTarget(r offline.Resource, names namer) string {
 }
 
 func ports(r offline.Resource) string {
+	if r.String("ipProtocol") == "-1" {
+		return "all" // every protocol takes every port
+	}
 	from, _ := r.Input("fromPort").(float64)
 	to, _ := r.Input("toPort").(float64)
 	if from == to {

@@ -72,6 +72,9 @@ func (p *Plan) Text() []byte {
 		fmt.Fprintf(&b, "%s: %s\n", name, encoded)
 	}
 
+	section(&b, "AWS default quotas")
+	p.writeQuotas(&b)
+
 	section(&b, "Totals")
 	fmt.Fprintf(&b, "%d resources\n", p.Totals.Resources)
 	for _, a := range p.Accounts {
@@ -159,4 +162,18 @@ func (p *Plan) writeTree(b *bytes.Buffer) {
 		fmt.Fprintf(b, "\n%s account %s (%d resources)\n", a.Provider, a.AccountID, a.Resources)
 		walk("", a.Provider, 1)
 	}
+}
+
+// writeQuotas prints the quota table: per account, each quota with what the
+// stack uses of it and where.
+func (p *Plan) writeQuotas(b *bytes.Buffer) {
+	table(b, []string{"ACCOUNT", "QUOTA", "USED", "LIMIT", "HEADROOM", "WHERE", "DRIVEN BY"}, len(p.Quotas), func(i int) []string {
+		q := p.Quotas[i]
+		where := q.Where
+		if where == "" {
+			where = "-"
+		}
+		return []string{q.Provider, q.Name, fmt.Sprint(q.Used), fmt.Sprint(q.Limit), fmt.Sprint(q.Headroom), where, q.Key}
+	})
+	b.WriteString("Sources: " + vpcQuotas + ", " + iamQuotas + ", " + studioGroups + "\n")
 }

@@ -1,0 +1,313 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/studio-redshift/studio-redshift/internal/offline"
+)
+
+// Quota is one AWS default quota and how close the stack comes to it in one
+// account; quotas the account's part of the stack does not touch are left
+// out. Used counts what this stack adds; what the account already has
+// (rules of an existing group, routes of an existing table) counts too.
+type Quota struct {
+	Provider  string `json:"provider"`
+	AccountID string `json:"accountId"`
+	Name      string `json:"name"`
+	Limit     int    `json:"limit"`
+	Used      int    `json:"used"`
+	Headroom  int    `json:"headroom"`
+	// Where is the resource that comes closest.
+	Where string `json:"where,omitempty"`
+	// Key is the configuration key that drives the use.
+	Key string `json:"key"`
+	// Source is the AWS page that states the quota.
+	Source string `json:"source"`
+}
+
+// The AWS pages that state the default quotas.
+const (
+	vpcQuotas = "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"
+	iamQuotas = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
+	// SageMaker API reference, UserSettings.SecurityGroups: at most 5 per
+	// app, one of them SageMaker's own for the home EFS.
+	studioGroups = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UserSettings.html"
+)
+
+// quotaRule is how one quota is measured over a run.
+type quotaRule struct {
+	name, key, source string
+	limit             int
+	// measure returns, per account, the highest use and where it is.
+	measure func(resources []offline.Resource, names namer) map[string]usage
+}
+
+type usage struct {
+	used  int
+	where string
+}
+
+// sageMakerDomainGroups are the groups SageMaker creates in the VPC for each
+// domain (inbound and outbound NFS to the home EFS); sageMakerAppGroups of
+// them sit on every Studio app.
+const (
+	sageMakerDomainGroups = 2
+	sageMakerAppGroups    = 1
+)
+
+var quotaRules = []quotaRule{
+	{
+		name: "inbound rules per security group", limit: 60, source: vpcQuotas,
+		key:     "consumer.studio.userProfiles (no shared group grows with them)",
+		measure: rulesPerGroup("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+	},
+	{
+		name: "outbound rules per security group", limit: 60, source: vpcQuotas,
+		key:     "consumer.studio.userProfiles (no shared group grows with them)",
+		measure: rulesPerGroup("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+	},
+	{
+		name: "security groups per network interface (Studio app)", limit: 5, source: studioGroups,
+		key:     "consumer.studio.userProfiles",
+		measure: groupsPerStudioApp,
+	},
+	{
+		name: "VPC security groups per Region", limit: 2500, source: vpcQuotas,
+		key:     "consumer.studio.userProfiles (one group each)",
+		measure: securityGroupsPerRegion,
+	},
+	{
+		name: "interface endpoints per VPC", limit: 50, source: vpcQuotas,
+		key:     "consumer.vpc.extraEndpoints",
+		measure: countPerAccount("aws:ec2/vpcEndpoint:VpcEndpoint", func(r offline.Resource) bool { return r.String("vpcEndpointType") == "Interface" }),
+	},
+	{
+		name: "routes per route table", limit: 50, source: vpcQuotas,
+		key:     "producer.vpc.routeTableIds, consumer.vpc.routeTableIds",
+		measure: routesPerTable,
+	},
+	{
+		name: "active VPC peering connections per VPC", limit: 50, source: vpcQuotas,
+		key:     "consumer.vpc.id, producer.vpc.id (one peering per stack)",
+		measure: peeringsPerVPC,
+	},
+	{
+		name: "role trust policy length (characters)", limit: 2048, source: iamQuotas,
+		key:     "consumer.studio.userProfiles (never listed)",
+		measure: policySize("aws:iam/role:Role", "assumeRolePolicy", func(r offline.Resource, _ namer) string { return r.Name }),
+	},
+	{
+		name: "managed policy size (characters)", limit: 6144, source: iamQuotas,
+		key:     "athena.tables, athena.bucket.prefixes",
+		measure: policySize("aws:iam/policy:Policy", "policy", func(r offline.Resource, _ namer) string { return r.Name }),
+	},
+	{
+		name: "inline policies per role, in all (characters)", limit: 10240, source: iamQuotas,
+		key:     "producer.redshift.dbGroups, consumer.studio.pipIndexUrl",
+		measure: policySize("aws:iam/rolePolicy:RolePolicy", "policy", func(r offline.Resource, names namer) string { return names.name(r.String("role")) }),
+	},
+	{
+		name: "managed policies per role", limit: 10, source: iamQuotas,
+		key:     "consumer.studio.executionRolePolicyArns",
+		measure: attachmentsPerRole,
+	},
+}
+
+// buildQuotas measures every quota in every account of the plan.
+func (p *Plan) buildQuotas(all []offline.Resource, names namer) {
+	p.Quotas = []Quota{}
+	for _, account := range p.Accounts {
+		for _, q := range quotaRules {
+			use := q.measure(all, names)[account.Provider]
+			if use.used == 0 {
+				continue // nothing of this kind in this account
+			}
+			p.Quotas = append(p.Quotas, Quota{
+				Provider: account.Provider, AccountID: account.AccountID, Name: q.name,
+				Limit: q.limit, Used: use.used, Headroom: q.limit - use.used, Where: use.where,
+				Key: q.key, Source: q.source,
+			})
+		}
+	}
+}
+
+// Exceeded returns an error naming every quota the stack would exceed and the
+// configuration key that drives it, or nil.
+func (p *Plan) Exceeded() error {
+	var over []string
+	for _, q := range p.Quotas {
+		if q.Used > q.Limit {
+			over = append(over, fmt.Sprintf("%s: %s account %s would use %d of the default quota of %d %s (at %s); see %s",
+				q.Key, q.Provider, q.AccountID, q.Used, q.Limit, q.Name, q.Where, q.Source))
+		}
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the stack exceeds AWS default quotas; change the configuration or ask AWS to raise the quota first:\n  %s", strings.Join(over, "\n  "))
+}
+
+// highest keeps, per account, the highest count and where it is.
+func highest(counts map[[2]string]int) map[string]usage {
+	out := map[string]usage{}
+	keys := make([][2]string, 0, len(counts))
+	for key := range counts {
+		keys = append(keys, key)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][1] < keys[j][1] })
+	for _, key := range keys {
+		if counts[key] > out[key[0]].used {
+			out[key[0]] = usage{used: counts[key], where: key[1]}
+		}
+	}
+	return out
+}
+
+func rulesPerGroup(typ string) func([]offline.Resource, namer) map[string]usage {
+	return func(all []offline.Resource, names namer) map[string]usage {
+		counts := map[[2]string]int{}
+		for _, r := range all {
+			if r.Type == typ {
+				counts[[2]string{r.Provider, names.name(r.String("securityGroupId"))}]++
+			}
+		}
+		return highest(counts)
+	}
+}
+
+func countPerAccount(typ string, keep func(offline.Resource) bool) func([]offline.Resource, namer) map[string]usage {
+	return func(all []offline.Resource, names namer) map[string]usage {
+		counts := map[[2]string]int{}
+		for _, r := range all {
+			if r.Type == typ && keep(r) {
+				counts[[2]string{r.Provider, names.name(r.String("vpcId"))}]++
+			}
+		}
+		return highest(counts)
+	}
+}
+
+// groupsPerStudioApp counts the groups on the busiest Studio app: the
+// domain's defaults, aggregated with the profile's own, and SageMaker's.
+func groupsPerStudioApp(all []offline.Resource, _ namer) map[string]usage {
+	domainDefaults := 0
+	for _, r := range all {
+		if r.Type == "aws:sagemaker/domain:Domain" {
+			domainDefaults = max(domainDefaults, len(securityGroupsIn(r.Input("defaultUserSettings"))))
+		}
+	}
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		if r.Type != "aws:sagemaker/userProfile:UserProfile" {
+			continue
+		}
+		counts[[2]string{r.Provider, "apps of " + r.String("userProfileName")}] = domainDefaults + len(securityGroupsIn(r.Input("userSettings"))) + sageMakerAppGroups
+	}
+	return highest(counts)
+}
+
+func securityGroupsIn(settings any) []any {
+	object, _ := settings.(map[string]any)
+	groups, _ := object["securityGroups"].([]any)
+	return groups
+}
+
+func securityGroupsPerRegion(all []offline.Resource, _ namer) map[string]usage {
+	out := map[string]usage{}
+	for _, r := range all {
+		switch r.Type {
+		case "aws:ec2/securityGroup:SecurityGroup":
+			u := out[r.Provider]
+			u.used++
+			out[r.Provider] = u
+		case "aws:sagemaker/domain:Domain":
+			u := out[r.Provider]
+			u.used += sageMakerDomainGroups
+			out[r.Provider] = u
+		}
+	}
+	for provider, u := range out {
+		u.where = "this stack's groups and SageMaker's, besides the account's own"
+		out[provider] = u
+	}
+	return out
+}
+
+// routesPerTable counts the routes the stack adds to each table, gateway
+// endpoint routes included.
+func routesPerTable(all []offline.Resource, names namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		switch r.Type {
+		case "aws:ec2/route:Route":
+			counts[[2]string{r.Provider, names.name(r.String("routeTableId"))}]++
+		case "aws:ec2/vpcEndpoint:VpcEndpoint":
+			tables, _ := r.Input("routeTableIds").([]any)
+			for _, table := range tables {
+				if id, ok := table.(string); ok {
+					counts[[2]string{r.Provider, names.name(id)}]++
+				}
+			}
+		}
+	}
+	return highest(counts)
+}
+
+func peeringsPerVPC(all []offline.Resource, names namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		switch r.Type {
+		case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+			counts[[2]string{r.Provider, names.name(r.String("vpcId"))}]++
+		case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+			counts[[2]string{r.Provider, "accepted by this account"}]++
+		}
+	}
+	return highest(counts)
+}
+
+// policySize measures IAM documents as IAM counts them, without white space,
+// summed per owner.
+func policySize(typ, property string, owner func(offline.Resource, namer) string) func([]offline.Resource, namer) map[string]usage {
+	return func(all []offline.Resource, names namer) map[string]usage {
+		counts := map[[2]string]int{}
+		for _, r := range all {
+			if r.Type == typ {
+				counts[[2]string{r.Provider, owner(r, names)}] += iamLength(r.String(property))
+			}
+		}
+		return highest(counts)
+	}
+}
+
+// iamLength is a document's length as IAM's quotas count it: compact JSON,
+// white space not counted.
+func iamLength(document string) int {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(document)); err != nil {
+		compact.Reset()
+		compact.WriteString(document)
+	}
+	n := 0
+	for _, c := range compact.String() {
+		if !unicode.IsSpace(c) {
+			n++
+		}
+	}
+	return n
+}
+
+func attachmentsPerRole(all []offline.Resource, names namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		if r.Type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" {
+			counts[[2]string{r.Provider, names.name(r.String("role"))}]++
+		}
+	}
+	return highest(counts)
+}
