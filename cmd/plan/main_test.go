@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -285,4 +286,23 @@ func TestPlanIsFast(t *testing.T) {
 	code, _, errs := runPlan(t, "-dir", projectDir, "-json")
 	require.Equal(t, 0, code, errs)
 	assert.Less(t, time.Since(start), time.Second, "the dev plan renders in well under a second")
+}
+
+// TestAThousandUserPlanIsQuick plans the greenfield stack with 1,000 users
+// (text, as a reviewer reads it) within the time a review allows.
+func TestAThousandUserPlanIsQuick(t *testing.T) {
+	users := make([]any, 1000)
+	for i := range users {
+		users[i] = fmt.Sprintf("data-scientist-%04d", i)
+	}
+	dir := variant(t, func(config map[string]any) {
+		config["studio-redshift:consumer"].(map[string]any)["studio"].(map[string]any)["userProfiles"] = users
+	})
+	start := time.Now()
+	code, out, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+	elapsed := time.Since(start)
+	require.Equal(t, 0, code, errs)
+	assert.Less(t, elapsed, 5*time.Second, "the offline plan of 1,000 users")
+	assert.Contains(t, out, "aws:sagemaker:UserProfile consumer-user-data-scientist-0999")
+	assert.Contains(t, out, "== AWS default quotas")
 }
