@@ -189,7 +189,9 @@ func TestParseAcceptedVariants(t *testing.T) {
 				assert.Equal(t, []string{"ml-data", "sagemaker-us-east-1-222222222222"}, c.Consumer.VPC.S3EndpointBuckets)
 			}},
 		{"an existing S3 gateway endpoint", func(r map[string]any) { set(r, "consumer.vpc.s3GatewayEndpointId", "vpce-0a1b2c3d4e5f60718") },
-			func(t *testing.T, c *Config) { assert.Equal(t, "vpce-0a1b2c3d4e5f60718", c.Consumer.VPC.S3GatewayEndpointID) }},
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, "vpce-0a1b2c3d4e5f60718", c.Consumer.VPC.S3GatewayEndpointID)
+			}},
 		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple") },
 			func(t *testing.T, c *Config) { assert.True(t, c.InstallsPackages()) }},
 		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
