@@ -510,6 +510,7 @@ func TestOutputs(t *testing.T) {
 	assert.Equal(t, domain.ID, result.Outputs["studioDomainId"])
 	assert.Equal(t, domain.Output("url"), result.Outputs["studioDomainUrl"])
 	assert.Equal(t, []any{"alice", "bob"}, result.Outputs["userProfiles"])
+	assert.Equal(t, "10.20.0.0/16", result.Outputs["producerVpcCidr"], "the configured producer.vpc.cidr")
 	assert.Equal(t, map[string]any{"clusterIdentifier": "analytics", "database": "dev", "port": 5439.0, "dbGroups": []any{"analysts"}},
 		result.Outputs["redshift"])
 
@@ -520,7 +521,7 @@ func TestOutputs(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{
 		"consumerAccountId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
-		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "userProfiles",
+		"producerRoleArn", "producerVpcCidr", "redshift", "region", "studioDomainId", "studioDomainUrl", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 
 	snippet := result.Outputs["notebookSnippet"].(string)
