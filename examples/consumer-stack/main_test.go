@@ -95,53 +95,40 @@ func (m *mocks) named(typ, name string) (registered, bool) {
 }
 
 // runExample runs the program under the mocks and returns what it
-// registered, its stack outputs (decoded JSON) and its error.
-func runExample(t *testing.T, config map[string]string, outputs map[string]any) (*mocks, map[string]any, error) {
+// registered, its redshiftAccess output (as JSON decodes it) and its error.
+func runExample(t *testing.T, config map[string]string, outputs map[string]any) (*mocks, any, error) {
 	t.Helper()
 	m := &mocks{outputs: outputs}
-	exports := map[string]any{}
-	var mu sync.Mutex
-	var resolved sync.WaitGroup
+	exported := make(chan any, 1)
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		if err := run(ctx); err != nil {
 			return err
 		}
-		for name, value := range ctx.GetCurrentExportMap() {
-			resolved.Add(1)
-			pulumi.ToOutput(value).ApplyT(func(value any) (any, error) {
-				defer resolved.Done()
-				text, err := json.Marshal(value)
-				if err != nil {
-					return nil, err
-				}
-				var decoded any
-				if err := json.Unmarshal(text, &decoded); err != nil {
-					return nil, err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				exports[name] = decoded
-				return nil, nil
-			})
-		}
+		pulumi.ToOutput(ctx.GetCurrentExportMap()["redshiftAccess"]).ApplyT(func(value any) any {
+			exported <- value
+			return nil
+		})
 		return nil
 	}, pulumi.WithMocks("consumer-stack", "example", m), func(info *pulumi.RunInfo) { info.Config = config })
 	if err != nil {
-		return m, exports, err
+		return m, nil, err
 	}
-	done := make(chan struct{})
-	go func() { resolved.Wait(); close(done) }()
 	select {
-	case <-done:
+	case value := <-exported:
+		text, err := json.Marshal(value)
+		require.NoError(t, err)
+		var access any
+		require.NoError(t, json.Unmarshal(text, &access))
+		return m, access, nil
 	case <-time.After(10 * time.Second):
-		t.Fatal("stack outputs did not resolve")
+		t.Fatal("the redshiftAccess output did not resolve")
+		return m, nil, nil
 	}
-	return m, exports, nil
 }
 
 func TestConsumerStackUsesThePlatformOutputs(t *testing.T) {
 	outputs := platformOutputs(t)
-	m, exports, err := runExample(t, exampleConfig(t), outputs)
+	m, access, err := runExample(t, exampleConfig(t), outputs)
 	require.NoError(t, err)
 
 	provider, ok := m.named("pulumi:providers:aws", "ml-account")
@@ -160,7 +147,7 @@ func TestConsumerStackUsesThePlatformOutputs(t *testing.T) {
 		"region":          outputs["region"],
 		"producerRoleArn": outputs["producerRoleArn"],
 		"redshift":        outputs["redshift"],
-	}, exports["redshiftAccess"])
+	}, access)
 
 	var types []string
 	for _, r := range m.seen {
