@@ -117,7 +117,11 @@ func (p *Plan) writeIDs(b *bytes.Buffer, doc string) {
 	for _, id := range resourceID.FindAllString(doc, -1) {
 		if !seen[id] {
 			seen[id] = true
-			lines = append(lines, fmt.Sprintf("    %s  %s", id, p.names.name(id)))
+			name := p.names.label(id)
+			if name == id {
+				name = "(existing)"
+			}
+			lines = append(lines, fmt.Sprintf("    %s  %s", id, name))
 		}
 	}
 	if len(lines) == 0 {
