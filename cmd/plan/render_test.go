@@ -287,34 +287,49 @@ func TestReplaceOnChangeInJSON(t *testing.T) {
 	assert.Nil(t, replaced["aws:sagemaker:UserProfile consumer-user-alice"], "user profiles update in place")
 }
 
-func TestBucketPoliciesForOthersArePrettyPrinted(t *testing.T) {
+// TestDemoVariantTextPlan plans the demo stack with existing buckets whose
+// policies the program leaves to their owners, and the source-endpoint
+// guardrail on: one run for both.
+func TestDemoVariantTextPlan(t *testing.T) {
 	dir := stackVariant(t, "demo", func(config map[string]any) {
 		for _, feature := range []string{"studio-redshift:athena", "studio-redshift:featureStore"} {
 			config[feature].(map[string]any)["bucket"].(map[string]any)["create"] = false
 		}
+		config["studio-redshift:consumer"].(map[string]any)["guardrails"] = map[string]any{"requireSourceVpce": true}
 	})
 	code, text, errs := runPlan(t, "-dir", dir, "-stack", "variant")
 	require.Equal(t, 0, code, errs)
 	lines := strings.Split(text, "\n")
-	for _, output := range []string{"athenaBucketPolicy", "featureStoreBucketPolicy"} {
-		start := lineIndex(t, lines, output+":")
-		require.Equal(t, output+":", lines[start], "the document starts on the next line")
-		var block []string
-		for _, line := range lines[start+1:] {
-			if !strings.HasPrefix(line, "    ") {
-				break
+
+	t.Run("bucket policies for others are pretty-printed", func(t *testing.T) {
+		for _, output := range []string{"athenaBucketPolicy", "featureStoreBucketPolicy"} {
+			start := lineIndex(t, lines, output+":")
+			require.Equal(t, output+":", lines[start], "the document starts on the next line")
+			var block []string
+			for _, line := range lines[start+1:] {
+				if !strings.HasPrefix(line, "    ") {
+					break
+				}
+				block = append(block, line)
 			}
-			block = append(block, line)
+			require.Greater(t, len(block), 5, "%s is indented over several lines", output)
+			var document struct {
+				Version   string
+				Statement []map[string]any
+			}
+			require.NoError(t, json.Unmarshal([]byte(strings.Join(block, "\n")), &document), output)
+			assert.Equal(t, "2012-10-17", document.Version, output)
+			assert.NotEmpty(t, document.Statement, output)
 		}
-		require.Greater(t, len(block), 5, "%s is indented over several lines", output)
-		var document struct {
-			Version   string
-			Statement []map[string]any
-		}
-		require.NoError(t, json.Unmarshal([]byte(strings.Join(block, "\n")), &document), output)
-		assert.Equal(t, "2012-10-17", document.Version, output)
-		assert.NotEmpty(t, document.Statement, output)
-	}
+	})
+
+	t.Run("endpoint IDs in the guardrails are named", func(t *testing.T) {
+		guardrails := lineIndex(t, lines, "-- Managed policy: guardrails-policy ")
+		where := lineIndex(t, lines[guardrails:], "  where") + guardrails
+		legend := strings.Join(lines[where:where+12], "\n")
+		assert.Regexp(t, `\n    vpce-[0-9a-f]{17}  consumer-endpoint-sagemaker-api\n`, legend)
+		assert.Regexp(t, `\n    vpce-[0-9a-f]{17}  consumer-endpoint-sagemaker-runtime\n`, legend)
+	})
 }
 
 // costSection is the body of the plan's "== Cost estimate" section.
