@@ -103,6 +103,7 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 	ctx.Export("studioDomainId", studio.DomainID)
 	ctx.Export("studioDomainUrl", studio.DomainURL)
 	ctx.Export("userProfiles", studio.UserProfileNames)
+	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
 	ctx.Export("redshift", pulumi.Map{
 		"clusterIdentifier": pulumi.String(redshift.ClusterIdentifier),
 		"database":          pulumi.String(redshift.Database),

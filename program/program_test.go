@@ -491,6 +491,7 @@ func TestOutputs(t *testing.T) {
 	assert.Equal(t, domain.ID, result.Outputs["studioDomainId"])
 	assert.Equal(t, domain.Output("url"), result.Outputs["studioDomainUrl"])
 	assert.Equal(t, []any{"alice", "bob"}, result.Outputs["userProfiles"])
+	assert.Equal(t, "10.20.0.0/16", result.Outputs["producerVpcCidr"], "the configured producer.vpc.cidr")
 	assert.Equal(t, map[string]any{"clusterIdentifier": "analytics", "database": "dev", "port": 5439.0, "dbGroups": []any{"analysts"}},
 		result.Outputs["redshift"])
 
@@ -501,7 +502,7 @@ func TestOutputs(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{
 		"consumerAccountId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
-		"producerRoleArn", "redshift", "region", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
+		"producerRoleArn", "producerVpcCidr", "redshift", "region", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, result.Outputs["studioSubnetIds"])
 	assert.Equal(t, []any{one(t, result, securityGroupType, "consumer-studio").ID, one(t, result, securityGroupType, "consumer-jobs").ID},

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/studio-redshift/studio-redshift/internal/plan"
 )
@@ -39,20 +37,7 @@ func decodePlan(t *testing.T, text string) plan.Plan {
 // changed by change, which edits the YAML config map.
 func variant(t *testing.T, change func(config map[string]any)) string {
 	t.Helper()
-	dir := t.TempDir()
-	project, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o600))
-
-	dev, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.dev.yaml"))
-	require.NoError(t, err)
-	var stack map[string]map[string]any
-	require.NoError(t, yaml.Unmarshal(dev, &stack))
-	change(stack["config"])
-	text, err := yaml.Marshal(stack)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.variant.yaml"), text, 0o600))
-	return dir
+	return stackVariant(t, "dev", change)
 }
 
 func TestDevPlanJSON(t *testing.T) {
@@ -156,45 +141,18 @@ func TestOutputIsDeterministic(t *testing.T) {
 	}
 }
 
-var (
-	nodeID      = `[A-Za-z_][A-Za-z0-9_]*`
-	declaration = regexp.MustCompile(`^\s+(?:subgraph )?(` + nodeID + `)[\[(]`)
-	edgeLine    = regexp.MustCompile(`^\s+(` + nodeID + `) (-->|<-->)(\|"[^"]*"\|)? (` + nodeID + `)$`)
-)
-
 func TestMermaidIsAFlowchart(t *testing.T) {
-	code, out, errs := runPlan(t, "-dir", projectDir, "-diagram", "mermaid")
-	require.Equal(t, 0, code, errs)
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	require.Equal(t, "flowchart LR", lines[0])
-
-	declared := map[string]bool{}
-	var edges [][]string
-	for _, line := range lines[1:] {
-		switch {
-		case strings.TrimSpace(line) == "end":
-		case edgeLine.MatchString(line):
-			edges = append(edges, edgeLine.FindStringSubmatch(line))
-		case declaration.MatchString(line):
-			declared[declaration.FindStringSubmatch(line)[1]] = true
-		default:
-			t.Errorf("not a flowchart line: %q", line)
-		}
-	}
-	for _, edge := range edges {
-		assert.True(t, declared[edge[1]], "edge from undeclared %s", edge[1])
-		assert.True(t, declared[edge[4]], "edge to undeclared %s", edge[4])
-	}
-	assert.Contains(t, out, `consumer_vpc <-->|"VPC peering, routes both ways"| producer_vpc`)
-	assert.Contains(t, out, `role_consumer_execution_role -->|"sts:AssumeRole + sts:SetSourceIdentity"| role_producer_role`)
-	assert.GreaterOrEqual(t, len(edges), 8)
+	chart := parseFlowchart(t, planOutput(t, "-diagram", "mermaid"))
+	assert.True(t, chart.has("studio_domain", "TCP 5439", "peering"))
+	assert.True(t, chart.has("peering", "TCP 5439", "redshift_cluster"))
+	assert.Equal(t, "producer", chart.parent["producer_vpc"])
+	assert.True(t, chart.has("role_consumer_execution_role", "sts:AssumeRole + sts:SetSourceIdentity", "role_producer_role"))
+	assert.GreaterOrEqual(t, len(chart.edges), 8)
 }
 
 func TestREADMEDiagramIsCurrent(t *testing.T) {
-	_, diagram, _ := runPlan(t, "-dir", projectDir, "-diagram", "mermaid")
-	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
-	require.NoError(t, err)
-	assert.Contains(t, string(readme), "```mermaid\n"+diagram+"```\n",
+	diagram := planOutput(t, "-diagram", "mermaid")
+	assert.Contains(t, readme(t), "```mermaid\n"+diagram+"```\n",
 		"README.md's diagram differs from `go run ./cmd/plan -diagram mermaid`: paste the command's output into it")
 }
 

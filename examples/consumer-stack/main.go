@@ -1,18 +1,19 @@
 // Command consumer-stack is what a data team's own Pulumi stack looks like
 // when it builds on a studio-redshift stack: it reads that stack's outputs
-// through a StackReference, requiring each output it uses, never by copying
-// values, and
-// uses the peering connection and the producer role.
+// through a StackReference, requiring each output it uses, never copying
+// values into its own config. It routes the team's subnets to the data
+// account over the platform's peering and publishes what the team's jobs
+// need to reach Redshift as themselves.
+//
+// It is a module of its own, with no import of studio-redshift's packages,
+// so that it works when copied into another repository.
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sagemaker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -45,7 +46,7 @@ func requireString(stack *pulumi.StackReference, name string) pulumi.StringOutpu
 
 // settings are the stack's own configuration keys.
 type settings struct {
-	studioRedshiftStack, routeTableID, producerCIDR string
+	studioRedshiftStack, routeTableID string
 }
 
 func readSettings(ctx *pulumi.Context) (settings, error) {
@@ -53,7 +54,6 @@ func readSettings(ctx *pulumi.Context) (settings, error) {
 	for key, target := range map[string]*string{
 		"studioRedshiftStack": &s.studioRedshiftStack,
 		"routeTableId":        &s.routeTableID,
-		"producerCidr":        &s.producerCIDR,
 	} {
 		value, ok := ctx.GetConfig("consumer-stack:" + key)
 		if !ok || value == "" {
@@ -78,6 +78,7 @@ func run(ctx *pulumi.Context) error {
 	region := requireString(platform, "region")
 	mlAccount := requireString(platform, "consumerAccountId")
 	peeringConnectionID := requireString(platform, "peeringConnectionId")
+	producerCIDR := requireString(platform, "producerVpcCidr")
 	producerRoleArn := requireString(platform, "producerRoleArn")
 	redshift := requireOutput(platform, "redshift")
 
@@ -92,37 +93,24 @@ func run(ctx *pulumi.Context) error {
 	}
 
 	// The team's batch subnets reach Redshift over the platform's peering.
+	// Their route table must be in the platform's consumer VPC: the data
+	// account routes back to, and the cluster admits, that VPC's range.
 	if _, err := ec2.NewRoute(ctx, "to-redshift", &ec2.RouteArgs{
 		RouteTableId:           pulumi.String(cfg.routeTableID),
-		DestinationCidrBlock:   pulumi.String(cfg.producerCIDR),
+		DestinationCidrBlock:   producerCIDR,
 		VpcPeeringConnectionId: peeringConnectionID,
 	}, pulumi.Provider(mlProvider)); err != nil {
 		return err
 	}
 
-	// Notebooks find the producer role and the cluster in a settings file,
-	// kept current by the platform stack's outputs.
-	script := pulumi.All(producerRoleArn, region, redshift).ApplyT(func(values []any) (string, error) {
-		file, err := json.Marshal(map[string]any{
-			"producerRoleArn": values[0],
-			"region":          values[1],
-			"redshift":        values[2],
-		})
-		if err != nil {
-			return "", err
-		}
-		content := "#!/bin/bash\nset -eu\nmkdir -p \"$HOME/.config\"\ncat > \"$HOME/.config/studio-redshift.json\" <<'SETTINGS'\n" + string(file) + "\nSETTINGS\n"
-		return base64.StdEncoding.EncodeToString([]byte(content)), nil
-	}).(pulumi.StringOutput)
-	lifecycle, err := sagemaker.NewStudioLifecycleConfig(ctx, "redshift-settings", &sagemaker.StudioLifecycleConfigArgs{
-		StudioLifecycleConfigName:    pulumi.String("data-team-redshift-settings"),
-		StudioLifecycleConfigAppType: pulumi.String("JupyterLab"),
-		StudioLifecycleConfigContent: script,
-	}, pulumi.Provider(mlProvider))
-	if err != nil {
-		return err
-	}
-
-	ctx.Export("settingsLifecycleConfigArn", lifecycle.Arn)
+	// What the team's jobs pass to STS and Redshift. Notebooks get the same
+	// from the platform's own notebookSnippet; Studio lifecycle
+	// configurations belong to the platform's domain, which this stack
+	// does not own, so it creates none.
+	ctx.Export("redshiftAccess", pulumi.Map{
+		"region":          region,
+		"producerRoleArn": producerRoleArn,
+		"redshift":        redshift,
+	})
 	return nil
 }

@@ -28,6 +28,7 @@ type Plan struct {
 	Network   Network        `json:"network"`
 	Outputs   map[string]any `json:"outputs"`
 	Totals    Totals         `json:"totals"`
+	Costs     []Cost         `json:"costs"`
 	// Quotas are the AWS default quotas the stack comes closest to, per
 	// account.
 	Quotas []Quota `json:"quotas"`
@@ -51,6 +52,12 @@ type Resource struct {
 	Provider  string `json:"provider,omitempty"`
 	AccountID string `json:"accountId,omitempty"`
 	Protected bool   `json:"protected"`
+	// RetainOnDelete is set where `pulumi destroy` leaves the resource in
+	// AWS and only forgets it.
+	RetainOnDelete bool `json:"retainOnDelete"`
+	// ReplaceOnChange are the inputs this resource sets whose change makes
+	// the provider delete and recreate it (see replaceOnChange).
+	ReplaceOnChange []string `json:"replaceOnChange,omitempty"`
 	// ID and Arn are placeholders in the shape AWS uses.
 	ID         string         `json:"id,omitempty"`
 	Arn        string         `json:"arn,omitempty"`
@@ -143,7 +150,8 @@ func Build(project, stack string, result *offline.Result) (*Plan, error) {
 		}
 		p.Resources = append(p.Resources, Resource{
 			URN: r.URN, Type: displayType(r.Type), Name: r.Name, Parent: r.Parent,
-			Provider: r.Provider, AccountID: r.Account, Protected: r.Protect, ID: r.ID, Arn: arn,
+			Provider: r.Provider, AccountID: r.Account, Protected: r.Protect, RetainOnDelete: r.RetainOnDelete,
+			ReplaceOnChange: replacedBy(r), ID: r.ID, Arn: arn,
 			Summary: summarize(r, names), Properties: properties,
 		})
 		if !r.Custom || r.Type == offline.ProviderType {
@@ -164,12 +172,51 @@ func Build(project, stack string, result *offline.Result) (*Plan, error) {
 		p.Accounts[i].Resources = p.Totals.ByAccount[p.Accounts[i].Provider]
 	}
 	p.Network.sort()
+	sortPolicies(p.Policies)
+	p.Costs = estimateCosts(p)
 	p.buildQuotas(all, names)
-	sort.SliceStable(p.Policies, func(i, j int) bool {
-		a, b := p.Policies[i], p.Policies[j]
-		return fmt.Sprint(providerOrder(a.Provider), a.Role, a.Kind, a.Resource) < fmt.Sprint(providerOrder(b.Provider), b.Role, b.Kind, b.Resource)
-	})
 	return p, nil
+}
+
+// sortPolicies orders documents by account, role, kind and resource.
+func sortPolicies(policies []Policy) {
+	key := func(pol Policy) string {
+		return fmt.Sprint(providerOrder(pol.Provider), pol.Role, pol.Kind, pol.Resource)
+	}
+	sort.SliceStable(policies, func(i, j int) bool { return key(policies[i]) < key(policies[j]) })
+}
+
+// replaceOnChange lists, per type, the inputs whose change replaces the
+// resource: ForceNew in terraform-provider-aws 5.x, on which pulumi-aws 6.x
+// is built (internal/service/sagemaker/domain.go, ec2/vpc_security_group.go,
+// redshift/cluster.go). The domain's subnets, VPC, KMS key and groups are
+// among them (terraform-provider-aws #48778, #40600), and no other domain
+// input can be updated in VpcOnly mode either (#45528): a reviewer must see
+// these before a change reaches `pulumi up`. SageMaker has no API to update
+// a Studio lifecycle configuration, so all of its inputs replace it.
+var replaceOnChange = map[string][]string{
+	"aws:sagemaker/domain:Domain": {"domainName", "authMode", "appNetworkAccessType", "vpcId", "subnetIds",
+		"kmsKeyId", "domainSettings.securityGroupIds", "retentionPolicy", "appSecurityGroupManagement"},
+	"aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": {"studioLifecycleConfigName",
+		"studioLifecycleConfigAppType", "studioLifecycleConfigContent"},
+	"aws:ec2/securityGroup:SecurityGroup": {"name", "namePrefix", "description", "vpcId"},
+	"aws:redshift/cluster:Cluster":        {"clusterIdentifier", "clusterSubnetGroupName", "masterUsername"},
+}
+
+// replacedBy are the replace-on-change inputs r sets, by dotted path.
+func replacedBy(r offline.Resource) []string {
+	var set []string
+	for _, path := range replaceOnChange[r.Type] {
+		first, rest, nested := strings.Cut(path, ".")
+		value := r.Input(first)
+		if object, ok := value.(map[string]any); ok && nested {
+			value = object[rest]
+		}
+		if value != nil && value != "" {
+			set = append(set, path)
+		}
+	}
+	return set
 }
 
 // providerOrder puts the consumer (where users start) before the producer.
