@@ -95,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	result, err := offline.Run(program.Run, config.Project, *stack, values)
+	for _, warning := range result.Warnings {
+		fmt.Fprintf(stderr, "plan: warning: %s\n", warning)
+	}
 	if err != nil {
 		return fail(1, "%v", err)
 	}
