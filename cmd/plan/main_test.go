@@ -223,12 +223,20 @@ func TestSecretValues(t *testing.T) {
 }
 
 func TestStackFileErrors(t *testing.T) {
-	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "prod")
+	// The test's own project directory: the stacks next to the examples, or
+	// a Pulumi.prod.yaml a user adds there, change nothing here.
+	dir := variant(t, func(map[string]any) {})
+	dev, err := os.ReadFile(filepath.Join(dir, "Pulumi.variant.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.prod.yaml"), dev, 0o600))
+	code, _, errs := runPlan(t, "-dir", dir, "-stack", "prod")
+	require.Equal(t, 0, code, "a stack file the user adds plans: %s", errs)
+
+	code, out, errs := runPlan(t, "-dir", dir, "-stack", "staging")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errs, `unknown stack "prod": there is no Pulumi.prod.yaml (stacks here: demo, dev)`)
+	assert.Contains(t, errs, `unknown stack "staging": there is no Pulumi.staging.yaml (stacks here: prod, variant)`)
 
-	dir := variant(t, func(map[string]any) {})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.broken.yaml"), []byte("config: [\n"), 0o600))
 	code, _, errs = runPlan(t, "-dir", dir, "-stack", "broken")
 	assert.Equal(t, 1, code)
@@ -237,6 +245,48 @@ func TestStackFileErrors(t *testing.T) {
 	code, _, errs = runPlan(t, "-dir", t.TempDir())
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "no Pulumi.yaml")
+}
+
+// TestSetTakesConfigPaths changes nested values the way `pulumi config set
+// --path` does, and the plan shows the changed values.
+func TestSetTakesConfigPaths(t *testing.T) {
+	code, out, errs := runPlan(t, "-dir", projectDir, "-json",
+		"-set", "consumer.studio.domainName=research",
+		"-set", "consumer.studio.userProfiles[0]=eve",
+		"-set-str", "studio-redshift:consumer.accountId=333333333333")
+	require.Equal(t, 0, code, errs)
+	p := decodePlan(t, out)
+	assert.Equal(t, []any{"eve", "bob"}, p.Outputs["userProfiles"])
+	assert.Equal(t, "333333333333", p.Outputs["consumerAccountId"])
+	var domain map[string]any
+	for _, r := range p.Resources {
+		if r.Type == "aws:sagemaker:Domain" {
+			domain = r.Properties
+		}
+	}
+	require.NotNil(t, domain)
+	assert.Equal(t, "research", domain["domainName"], "the nested -set is what gets planned")
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"digits become a number, as with --path", []string{"-set", "producer.accountId=111111111111"},
+			"producer.accountId: expected a string, got a number (111111111111); account IDs can start with 0"},
+		{"an object key given text that is not JSON", []string{"-set", "producer=data-account"},
+			`-set 'producer={"KEY": "VALUE"}'`},
+		{"an index past the end", []string{"-set", "consumer.studio.userProfiles[7]=eve"},
+			"-set consumer.studio.userProfiles[7]:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runPlan(t, append([]string{"-dir", projectDir}, tt.args...)...)
+			assert.Equal(t, 1, code)
+			assert.Empty(t, out)
+			assert.Contains(t, errs, tt.want)
+		})
+	}
 }
 
 func TestFlagErrors(t *testing.T) {
