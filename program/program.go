@@ -37,6 +37,9 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkExisting(ctx, cfg, providers); err != nil {
+		return err
+	}
 
 	// The ML account: Studio in its private VPC.
 	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, providers.consumer))

@@ -128,6 +128,20 @@ func TestDemoPlan(t *testing.T) {
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
 
+// TestSixZonesInUSEast1 plans subnets in all six zones of us-east-1, as the
+// region offers them.
+func TestSixZonesInUSEast1(t *testing.T) {
+	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json", "-set", "consumer.vpc.subnetCount=6")
+	require.Equal(t, 0, code, errs)
+	zones := map[string]bool{}
+	for _, r := range decodePlan(t, out).Resources {
+		if r.Type == "aws:ec2:Subnet" && strings.HasPrefix(r.Name, "consumer-network-private-") {
+			zones[r.Properties["availabilityZone"].(string)] = true
+		}
+	}
+	assert.Len(t, zones, 6)
+}
+
 func TestOutputIsDeterministic(t *testing.T) {
 	for _, args := range [][]string{{}, {"-json"}, {"-diagram", "mermaid"}, {"-stack", "demo"}, {"-stack", "demo", "-json"}} {
 		args = append([]string{"-dir", projectDir}, args...)
