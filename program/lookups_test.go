@@ -101,3 +101,9 @@ func TestLookupsUseEachAccountsProvider(t *testing.T) {
 		{"aws:ec2/getSubnet:getSubnet", "producer"},
 	}, lookups, "the consumer's VPC and subnets through the consumer provider, the producer's through the producer's")
 }
+
+func TestMockedZonesPerRegion(t *testing.T) {
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"}, offline.AvailabilityZones("us-east-1"))
+	assert.Len(t, offline.AvailabilityZones("us-west-2"), 4)
+	assert.Len(t, offline.AvailabilityZones("eu-west-1"), 3, "a region without a documented count gets three")
+}
