@@ -234,6 +234,41 @@ func TestSecretValues(t *testing.T) {
 	code, out, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "region=eu-west-1")
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "region eu-west-1", "a -set value stands in for the secret")
+
+	// A secret nested in a structured value is named by its path, which a
+	// -set of that path stands in for.
+	dir = variant(t, func(config map[string]any) {
+		studio := config["studio-redshift:consumer"].(map[string]any)["studio"].(map[string]any)
+		studio["pipIndexUrl"] = map[string]any{"secure": "AAABAKx0c2VjcmV0"}
+	})
+	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "-set studio-redshift:consumer.studio.pipIndexUrl=VALUE")
+	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "studio-redshift:consumer.studio.pipIndexUrl=https://pypi.example.com/simple")
+	assert.Equal(t, 0, code, errs)
+}
+
+// TestEveryKeyOfTheStackFile plans stack files with keys the program does
+// not read: the same check as under `pulumi up`, since the plan hands the
+// program the whole file as the CLI does.
+func TestEveryKeyOfTheStackFile(t *testing.T) {
+	for key, want := range map[string]string{
+		"studio-redshift:featurestore": `featurestore: unknown key; did you mean "featureStore"?`,
+		"studio-redshift:reigon":       `reigon: unknown key; did you mean "region"?`,
+		"studio-redshft:protect":       `studio-redshft:protect: unknown namespace "studio-redshft"; did you mean studio-redshift:protect?`,
+	} {
+		dir := variant(t, func(config map[string]any) { config[key] = "x" })
+		code, out, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+		assert.Equal(t, 1, code, key)
+		assert.Empty(t, out, key)
+		assert.Contains(t, errs, want)
+	}
+
+	dir := variant(t, func(config map[string]any) { config["aws:profile"] = "default" })
+	code, out, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+	require.Equal(t, 0, code, errs)
+	assert.NotEmpty(t, out)
+	assert.Contains(t, errs, "plan: warning: aws:profile does nothing in this program")
 }
 
 func TestStackFileErrors(t *testing.T) {
