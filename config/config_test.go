@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -231,6 +232,13 @@ func TestParseRejects(t *testing.T) {
 		{"string where a list belongs", func(r map[string]any) { set(r, "consumer.studio.userProfiles", "alice") }, "consumer.studio.userProfiles",
 			"set each item by path: `pulumi config set --path 'studio-redshift:consumer.studio.userProfiles[0]' VALUE`"},
 		{"tag value with an ampersand", func(r map[string]any) { r["tags"] = map[string]any{"team": "data & ml"} }, "tags.team", "characters AWS tags refuse"},
+		{"more tags than AWS takes", func(r map[string]any) {
+			tags := map[string]any{}
+			for i := range 50 {
+				tags[fmt.Sprintf("key%d", i)] = "x"
+			}
+			r["tags"] = tags
+		}, "tags", "has 50 tags; AWS allows 50 per resource"},
 		{"tag key with a comma", func(r map[string]any) { r["tags"] = map[string]any{"team,owner": "x"} }, "tags.team,owner", "characters AWS tags refuse"},
 		{"one-character user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "b"}) }, "consumer.studio.userProfiles[1]", "SourceIdentity, which STS takes from 2 to 64"},
 		{"reserved word as user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "user"}) }, "consumer.studio.userProfiles[1]", "Redshift reserved word"},
@@ -365,6 +373,9 @@ func TestParseRejectsMixedModes(t *testing.T) {
 		{"zero subnetCount on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.subnetCount", 0) }, "consumer.vpc.subnetCount", "only applies to a VPC the program creates"},
 		{"zero nodes for an existing cluster", func(r map[string]any) { set(r, "producer.redshift.nodeCount", 0) }, "producer.redshift.nodeCount", "only shapes a cluster the program creates"},
 		{"reserved word as master user", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.masterUsername", "user") }, "producer.redshift.masterUsername", "reserved word"},
+		{"guardrail switch with the guardrails off", func(r map[string]any) {
+			set(r, "consumer.guardrails", map[string]any{"enabled": false, "requireSourceVpce": true})
+		}, "consumer.guardrails.requireSourceVpce", "has no effect with consumer.guardrails.enabled: false"},
 		{"existing cluster in a created VPC", func(r map[string]any) {
 			vpc := r["producer"].(map[string]any)["vpc"].(map[string]any)
 			delete(vpc, "id")

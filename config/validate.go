@@ -54,6 +54,9 @@ var NodeTypes = []string{"ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge
 // (CreateStudioLifecycleConfig, StudioLifecycleConfigName).
 const LifecycleConfigNameSuffixLen = 20
 
+// maxTags is the most tags an AWS resource takes.
+const maxTags = 50
+
 // maxNameLen is SageMaker's limit on domain, profile and lifecycle
 // configuration names.
 const maxNameLen = 63
@@ -69,6 +72,12 @@ func (c *Config) validate(p *problems) {
 	for _, key := range slices.Sorted(maps.Keys(c.Tags)) {
 		checkTag(p, key, c.Tags[key])
 	}
+	// SageMaker and EC2 take at most 50 tags per resource (Tags: maximum 50
+	// items), and the program adds a Name tag to its network resources.
+	if len(c.Tags) > maxTags-1 {
+		p.add("tags", "has %d tags; AWS allows %d per resource and the program adds a Name tag to some, so give at most %d", len(c.Tags), maxTags, maxTags-1)
+	}
+	c.checkGuardrails(p)
 
 	c.Producer.Account.check(p, "producer")
 	c.Consumer.Account.check(p, "consumer")
@@ -440,4 +449,16 @@ func (c *Config) checkStudio(p *problems) {
 			p.add(key, "%q is in partition %s but region %s is in %s", arn, match[1], c.Region, c.Partition())
 		}
 	}
+}
+
+// checkGuardrails refuses switches of guardrails that are off: they would
+// deny nothing, silently.
+func (c *Config) checkGuardrails(p *problems) {
+	g := c.Consumer.Guardrails
+	if g.On() {
+		return
+	}
+	const off = "has no effect with consumer.guardrails.enabled: false; remove it, or turn the guardrails on"
+	forbid(p, "consumer.guardrails.requireNetworkIsolation", g.RequireNetworkIsolation, off)
+	forbid(p, "consumer.guardrails.requireSourceVpce", g.RequireSourceVpce, off)
 }
