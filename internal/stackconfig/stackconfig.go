@@ -134,7 +134,7 @@ func Load(dir, stack string, settings []Setting) (map[string]string, error) {
 	if err := stackDoc.Decode(&topLevel); err != nil {
 		return nil, fmt.Errorf("%s: %w", stackFile, err)
 	}
-	for key := range topLevel {
+	for _, key := range slices.Sorted(maps.Keys(topLevel)) {
 		if !slices.Contains(stackFileKeys, key) {
 			return nil, fmt.Errorf("%s: unknown top-level key %q%s; a stack file holds %s", stackFile, key, didYouMean(key, stackFileKeys), strings.Join(stackFileKeys, ", "))
 		}
@@ -163,7 +163,9 @@ func Load(dir, stack string, settings []Setting) (map[string]string, error) {
 	}
 
 	out := map[string]string{}
-	for key, value := range values {
+	keys := slices.SortedFunc(maps.Keys(values), func(a, b config.Key) int { return strings.Compare(a.String(), b.String()) })
+	for _, key := range keys {
+		value := values[key]
 		if path := securePath(key, value); path != "" {
 			return nil, &SecretError{File: stackFile, Key: path}
 		}
