@@ -144,7 +144,7 @@ func Load(dir, stack string, settings []Setting) (map[string]string, error) {
 		if err := node.Decode(&keys); err != nil {
 			return nil, fmt.Errorf("%s: config: %w", stackFile, err)
 		}
-		for key := range keys {
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
 			if !strings.Contains(key, ":") {
 				return nil, fmt.Errorf("%s: config key %q has no namespace; write %s:%s", stackFile, key, projectFile.Name, key)
 			}
