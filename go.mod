@@ -1,6 +1,6 @@
 module github.com/studio-redshift/studio-redshift
 
-go 1.26.8
+go 1.25.8
 
 require (
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.2

@@ -94,7 +94,9 @@ var (
 
 func (c *Config) applyAthenaDefaults() {
 	if a := c.Athena; a != nil {
-		a.ResultsRetentionDays = cmp.Or(a.ResultsRetentionDays, DefaultResultsRetentionDays)
+		if !c.Given("athena.resultsRetentionDays") {
+			a.ResultsRetentionDays = DefaultResultsRetentionDays
+		}
 		for i := range a.Tables {
 			a.Tables[i].Format = cmp.Or(a.Tables[i].Format, DefaultTableFormat)
 		}
@@ -211,6 +213,8 @@ func checkGlueName(p *problems, key, name, what string) {
 	switch {
 	case name == "":
 		p.add(key, "is required: %s", what)
+	case glueNamePattern.MatchString(strings.ToLower(name)) && name != strings.ToLower(name):
+		p.add(key, "%q has upper case; Glue stores names in lower case, so the catalog and the policies would say %q: write that", name, strings.ToLower(name))
 	case !glueNamePattern.MatchString(name):
 		p.add(key, "%q is not a Glue name Athena can query (lower-case letters, digits and underscores, not starting with a digit)", name)
 	}

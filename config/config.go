@@ -54,6 +54,9 @@ type Config struct {
 	// FeatureStore is the Feature Store with its offline store in the
 	// producer account; nil when not configured.
 	FeatureStore *FeatureStore
+
+	// given holds every key path the configuration sets.
+	given map[string]bool
 }
 
 // Account is an AWS account and the credentials its provider uses.
@@ -190,6 +193,46 @@ func (c *Config) Partition() string { return policy.Partition(c.Region) }
 // allowed (a first trial often peers two VPCs of one account).
 func (c *Config) SameAccount() bool { return c.Producer.AccountID == c.Consumer.AccountID }
 
+// ParseStack reads a stack's whole configuration, every namespace, keyed as
+// the Pulumi CLI hands it to a program ("studio-redshift:region",
+// "aws:region"). It is the one entry of both `pulumi up` and the offline plan:
+// a key in a near miss of the project's namespace is an error naming it (a
+// typo in the namespace drops a whole feature otherwise), and aws: keys,
+// which do nothing next to the program's explicit providers, and keys of
+// other namespaces come back as warnings.
+func ParseStack(all map[string]string) (*Config, []string, error) {
+	var p problems
+	var warnings []string
+	raw := map[string]string{}
+	for _, key := range slices.Sorted(maps.Keys(all)) {
+		namespace, name, found := strings.Cut(key, ":")
+		switch {
+		case !found:
+			p.add(key, "has no namespace; write %s:%s", Project, key)
+		case namespace == Project:
+			raw[name] = all[key]
+		case namespace == "pulumi":
+			// The engine's own settings, such as disable-default-providers.
+		case namespace == "aws":
+			warnings = append(warnings, fmt.Sprintf("%s does nothing in this program: every resource uses one of its two explicit "+
+				"AWS providers, which read %s:region and the accountId, roleArn and profile of %s:producer and %s:consumer; remove it",
+				key, Project, Project, Project))
+		case distance(strings.ToLower(namespace), Project) <= 3:
+			p.add(key, "unknown namespace %q; did you mean %s:%s?", namespace, Project, name)
+		default:
+			// Another namespace may serve the engine or a policy pack
+			// (an ESC environment injects keys too): say so, do not fail.
+			warnings = append(warnings, fmt.Sprintf("%s: no part of this program reads the namespace %q; its keys are %s:<key> (%s)",
+				key, namespace, Project, strings.Join(Keys, ", ")))
+		}
+	}
+	cfg := parse(&p, raw)
+	if len(p) > 0 {
+		return nil, warnings, p.err()
+	}
+	return cfg, warnings, nil
+}
+
 // Parse reads the raw values of the project namespace, keyed without the
 // "studio-redshift:" prefix, as the Pulumi CLI hands them to the program:
 // plain strings for scalars and JSON text for objects and lists. It applies
@@ -197,12 +240,25 @@ func (c *Config) SameAccount() bool { return c.Producer.AccountID == c.Consumer.
 // problem by key.
 func Parse(raw map[string]string) (*Config, error) {
 	var p problems
-	cfg := &Config{Protect: true}
+	cfg := parse(&p, raw)
+	if len(p) > 0 {
+		return nil, p.err()
+	}
+	return cfg, nil
+}
+
+// parse decodes and validates raw, adding every problem to p; the config is
+// only meaningful when p stays empty.
+func parse(p *problems, raw map[string]string) *Config {
+	cfg := &Config{Protect: true, given: map[string]bool{}}
+	before := len(*p)
 
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(Keys, key) {
-			p.add(key, "unknown key; the keys of %s are %s", Project, strings.Join(Keys, ", "))
+			p.add(key, "unknown key; %s", suggest(key, slices.Clone(Keys)))
+			continue
 		}
+		cfg.given[key] = true
 	}
 
 	cfg.Region = strings.TrimSpace(raw["region"])
@@ -214,54 +270,58 @@ func Parse(raw map[string]string) (*Config, error) {
 		cfg.Protect = protect || err != nil
 	}
 	if value, ok := raw["tags"]; ok {
-		decodeStrict(&p, "tags", value, &cfg.Tags)
+		decodeStrict(p, cfg.given, "tags", value, &cfg.Tags)
 	}
 	if value, ok := raw["producer"]; ok {
-		decodeStrict(&p, "producer", value, &cfg.Producer)
+		decodeStrict(p, cfg.given, "producer", value, &cfg.Producer)
 	} else {
 		p.add("producer", "is required: the data account, its VPC and its Redshift cluster")
 	}
 	if value, ok := raw["consumer"]; ok {
-		decodeStrict(&p, "consumer", value, &cfg.Consumer)
+		decodeStrict(p, cfg.given, "consumer", value, &cfg.Consumer)
 	} else {
 		p.add("consumer", "is required: the ML account, its VPC and its Studio domain")
 	}
 	if value, ok := raw["athena"]; ok {
 		cfg.Athena = &Athena{}
-		decodeStrict(&p, "athena", value, cfg.Athena)
+		decodeStrict(p, cfg.given, "athena", value, cfg.Athena)
 	}
 	if value, ok := raw["featureStore"]; ok {
 		cfg.FeatureStore = &FeatureStore{}
-		decodeStrict(&p, "featureStore", value, cfg.FeatureStore)
+		decodeStrict(p, cfg.given, "featureStore", value, cfg.FeatureStore)
 	}
-	if len(p) > 0 {
+	if len(*p) > before {
 		// Shapes are wrong: checking values now would only repeat the noise.
-		return nil, p.err()
+		return cfg
 	}
 
 	cfg.applyDefaults()
-	cfg.validate(&p)
-	if len(p) > 0 {
-		return nil, p.err()
-	}
-	return cfg, nil
+	cfg.validate(p)
+	return cfg
 }
 
+// Given reports whether the configuration sets the key at path
+// ("producer.vpc.subnetCount"), so that an explicit 0 is refused rather than
+// replaced by the default.
+func (c *Config) Given(path string) bool { return c.given[path] }
+
 func (c *Config) applyDefaults() {
-	if c.Producer.Redshift.Port == 0 {
+	if !c.Given("producer.redshift.port") {
 		c.Producer.Redshift.Port = DefaultRedshiftPort
 	}
 	if c.Producer.VPC.CreatesVPC() {
-		c.Producer.VPC.Greenfield.applyDefaults()
+		c.Producer.VPC.Greenfield.applyDefaults(c, "producer")
 	}
 	if c.Consumer.VPC.CreatesVPC() {
-		c.Consumer.VPC.Greenfield.applyDefaults()
+		c.Consumer.VPC.Greenfield.applyDefaults(c, "consumer")
 	}
 	c.applyAthenaDefaults()
 	c.applyFeatureStoreDefaults()
 	if r := &c.Producer.Redshift; r.Create {
 		r.NodeType = cmp.Or(r.NodeType, DefaultNodeType)
-		r.NodeCount = cmp.Or(r.NodeCount, 1)
+		if !c.Given("producer.redshift.nodeCount") {
+			r.NodeCount = 1
+		}
 		r.MasterUsername = cmp.Or(r.MasterUsername, DefaultMasterUsername)
 	}
 	if c.Consumer.Studio.ExecutionRolePolicyArns == nil {
@@ -271,9 +331,15 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-func (g *Greenfield) applyDefaults() {
-	g.SubnetCount = cmp.Or(g.SubnetCount, DefaultSubnetCount)
-	g.FlowLogRetentionDays = cmp.Or(g.FlowLogRetentionDays, DefaultFlowLogRetentionDays)
+// applyDefaults fills the keys side's configuration leaves out; an explicit
+// 0 stays, for validation to refuse.
+func (g *Greenfield) applyDefaults(c *Config, side string) {
+	if !c.Given(side + ".vpc.subnetCount") {
+		g.SubnetCount = DefaultSubnetCount
+	}
+	if !c.Given(side + ".vpc.flowLogRetentionDays") {
+		g.FlowLogRetentionDays = DefaultFlowLogRetentionDays
+	}
 }
 
 // problems collects validation messages, each prefixed with the key it is about.

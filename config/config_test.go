@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,7 +160,7 @@ func TestParseAcceptedVariants(t *testing.T) {
 			}},
 		{"a cluster created in an existing VPC", func(r map[string]any) {
 			redshift := r["producer"].(map[string]any)["redshift"].(map[string]any)
-			redshift["create"], redshift["nodeType"], redshift["nodeCount"] = true, "dc2.large", 2
+			redshift["create"], redshift["nodeType"], redshift["nodeCount"] = true, "ra3.large", 2
 			delete(redshift, "securityGroupId")
 			set(r, "producer.vpc.subnetIds", []any{"subnet-0f1e2d3c4b5a69788"})
 		}, func(t *testing.T, c *Config) {
@@ -226,7 +227,35 @@ func TestParseRejects(t *testing.T) {
 		{"missing CIDR", func(r map[string]any) { set(r, "producer.vpc.cidr", nil) }, "producer.vpc.cidr", "is required"},
 		{"missing account ID", func(r map[string]any) { set(r, "consumer.accountId", nil) }, "consumer.accountId", "is required"},
 		{"short account ID", func(r map[string]any) { set(r, "consumer.accountId", "2222") }, "consumer.accountId", `"2222" is not a 12-digit AWS account ID`},
-		{"unquoted account ID", func(r map[string]any) { set(r, "producer.accountId", 111111111111) }, "producer.accountId", "quote it"},
+		{"unquoted account ID", func(r map[string]any) { set(r, "producer.accountId", 111111111111) }, "producer.accountId",
+			"pulumi config set --path --type string 'studio-redshift:producer.accountId' 111111111111"},
+		{"number in the tags", func(r map[string]any) { r["tags"] = map[string]any{"cost-center": 42} }, "tags.cost-center",
+			"expected a string, got a number (42); quote it in YAML so that it stays a string (with `pulumi config set --path`, add `--type string`)"},
+		{"number in the user list", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", 7}) }, "consumer.studio.userProfiles[1]",
+			"expected a string, got a number (7); quote it"},
+		{"string where a list belongs", func(r map[string]any) { set(r, "consumer.studio.userProfiles", "alice") }, "consumer.studio.userProfiles",
+			"set each item by path: `pulumi config set --path 'studio-redshift:consumer.studio.userProfiles[0]' VALUE`"},
+		{"tag value with an ampersand", func(r map[string]any) { r["tags"] = map[string]any{"team": "data & ml"} }, "tags.team", "characters AWS tags refuse"},
+		{"more tags than AWS takes", func(r map[string]any) {
+			tags := map[string]any{}
+			for i := range 50 {
+				tags[fmt.Sprintf("key%d", i)] = "x"
+			}
+			r["tags"] = tags
+		}, "tags", "has 50 tags; AWS allows 50 per resource"},
+		{"tag key with a comma", func(r map[string]any) { r["tags"] = map[string]any{"team,owner": "x"} }, "tags.team,owner", "characters AWS tags refuse"},
+		{"one-character user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "b"}) }, "consumer.studio.userProfiles[1]", "SourceIdentity, which STS takes from 2 to 64"},
+		{"reserved word as user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "user"}) }, "consumer.studio.userProfiles[1]", "Redshift reserved word"},
+		{"reserved word as db group", func(r map[string]any) { set(r, "producer.redshift.dbGroups", []any{"group"}) }, "producer.redshift.dbGroups[0]", "Redshift reserved word"},
+		{"domain name too long for the lifecycle configuration", func(r map[string]any) {
+			set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple")
+			set(r, "consumer.studio.domainName", strings.Repeat("d", 44))
+		}, "consumer.studio.domainName", "keep it to 43"},
+		{"zero port", func(r map[string]any) { set(r, "producer.redshift.port", 0) }, "producer.redshift.port", "0 is not a Redshift port"},
+		{"unknown top-level key, lower-case s", func(r map[string]any) { r["featurestore"] = "{}" }, "featurestore", `unknown key; did you mean "featureStore"?`},
+		{"unknown top-level key, capital A", func(r map[string]any) { r["Athena"] = "{}" }, "Athena", `did you mean "athena"?`},
+		{"unknown top-level key protekt", func(r map[string]any) { r["protekt"] = "false" }, "protekt", `did you mean "protect"?`},
+		{"unknown top-level key tag", func(r map[string]any) { r["tag"] = "{}" }, "tag", `did you mean "tags"?`},
 		{"malformed role ARN", func(r map[string]any) { set(r, "producer.roleArn", "deployer") }, "producer.roleArn", "not an IAM role ARN"},
 		{"role ARN in another account", func(r map[string]any) { set(r, "consumer.roleArn", "arn:aws:iam::333333333333:role/deployer") }, "consumer.roleArn", "333333333333"},
 		{"profile with spaces", func(r map[string]any) { set(r, "consumer.profile", "ml prod") }, "consumer.profile", "not an AWS CLI profile"},
@@ -273,6 +302,7 @@ func TestParseRejects(t *testing.T) {
 		{"near-miss deep key", func(r map[string]any) { set(r, "consumer.vpc.subnets", []any{}) }, "consumer.vpc.subnets", `did you mean "subnetIds"`},
 		{"unknown deep key", func(r map[string]any) { set(r, "consumer.vpc.colour", "blue") }, "consumer.vpc.colour", "allowed here: cidr, extraEndpoints"},
 		{"unknown top-level key", func(r map[string]any) { r["regoin"] = "us-east-1" }, "regoin", "unknown key"},
+		{"misspelt region", func(r map[string]any) { r["reigon"] = r["region"]; delete(r, "region") }, "reigon", `unknown key; did you mean "region"?`},
 		{"list where an object belongs", func(r map[string]any) { set(r, "consumer.studio", []any{"alice"}) }, "consumer.studio", "expected an object"},
 		{"structured key that is not JSON", func(r map[string]any) { r["producer"] = "111111111111" }, "producer", "expected an object"},
 		{"protect not a boolean", func(r map[string]any) { r["protect"] = "yes" }, "protect", "true or false"},
@@ -344,6 +374,22 @@ func TestParseRejectsMixedModes(t *testing.T) {
 		}, "consumer.vpc.cidr", "too small for 5 subnets"},
 		{"flow log retention CloudWatch does not offer", func(r map[string]any) { greenfield(r); set(r, "consumer.vpc.flowLogRetentionDays", 100) }, "consumer.vpc.flowLogRetentionDays", "not a CloudWatch Logs retention period"},
 		{"invalid node type", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeType", "large") }, "producer.redshift.nodeType", "ra3.xlplus"},
+		{"misspelt node type", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeType", "ra3.xlplsu") }, "producer.redshift.nodeType", "not a Redshift node type a new cluster can use"},
+		{"DC2 node type", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeType", "dc2.large") }, "producer.redshift.nodeType", "no longer creates DC2"},
+		{"zero nodes", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeCount", 0) }, "producer.redshift.nodeCount", "0 is out of range"},
+		{"zero subnets", func(r map[string]any) { greenfield(r); set(r, "consumer.vpc.subnetCount", 0) }, "consumer.vpc.subnetCount", "0 is out of range"},
+		{"zero flow log retention", func(r map[string]any) { greenfield(r); set(r, "producer.vpc.flowLogRetentionDays", 0) }, "producer.vpc.flowLogRetentionDays", "0 is not a CloudWatch Logs retention period"},
+		{"zero subnetCount on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.subnetCount", 0) }, "consumer.vpc.subnetCount", "only applies to a VPC the program creates"},
+		{"zero nodes for an existing cluster", func(r map[string]any) { set(r, "producer.redshift.nodeCount", 0) }, "producer.redshift.nodeCount", "only shapes a cluster the program creates"},
+		{"reserved word as master user", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.masterUsername", "user") }, "producer.redshift.masterUsername", "reserved word"},
+		{"guardrail switch with the guardrails off", func(r map[string]any) {
+			set(r, "consumer.guardrails", map[string]any{"enabled": false, "requireSourceVpce": true})
+		}, "consumer.guardrails.requireSourceVpce", "has no effect with consumer.guardrails.enabled: false"},
+		{"existing cluster in a created VPC", func(r map[string]any) {
+			vpc := r["producer"].(map[string]any)["vpc"].(map[string]any)
+			delete(vpc, "id")
+			delete(vpc, "routeTableIds")
+		}, "producer.vpc.id", "is required for an existing cluster"},
 		{"too many nodes", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeCount", 200) }, "producer.redshift.nodeCount", "1 to 128"},
 		{"invalid master user", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.masterUsername", "Admin!") }, "producer.redshift.masterUsername", "not a Redshift user name"},
 		{"mirror that is not https", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "http://pypi.internal/simple") }, "consumer.studio.pipIndexUrl", "not an https URL"},
@@ -371,4 +417,70 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	for _, key := range []string{"producer.accountId:", "consumer.vpc.cidr:", "consumer.studio.userProfiles[0]:"} {
 		assert.Contains(t, err.Error(), key)
 	}
+}
+
+// stackValues is validRaw as the whole stack configuration, every key
+// namespaced, as the CLI hands it to a program.
+func stackValues(t *testing.T) map[string]string {
+	t.Helper()
+	all := map[string]string{"pulumi:disable-default-providers": `["aws"]`}
+	for key, value := range encode(t, validRaw()) {
+		all[Project+":"+key] = value
+	}
+	return all
+}
+
+func TestParseStackNamespaces(t *testing.T) {
+	cfg, warnings, err := ParseStack(stackValues(t))
+	require.NoError(t, err)
+	assert.Empty(t, warnings)
+	assert.Equal(t, "us-east-1", cfg.Region)
+
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"misspelt namespace", "studio-redshft:region", "us-east-1", `studio-redshft:region: unknown namespace "studio-redshft"; did you mean studio-redshift:region?`},
+		{"no namespace", "region", "us-east-1", "region: has no namespace; write studio-redshift:region"},
+		{"misspelt key", "studio-redshift:reigon", "us-east-1", `reigon: unknown key; did you mean "region"?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			all := stackValues(t)
+			all[tt.key] = tt.value
+			_, _, err := ParseStack(all)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+
+	t.Run("misspelt region reports the typo, not a missing region", func(t *testing.T) {
+		all := stackValues(t)
+		all["studio-redshift:reigon"] = all["studio-redshift:region"]
+		delete(all, "studio-redshift:region")
+		_, _, err := ParseStack(all)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `reigon: unknown key; did you mean "region"?`)
+		assert.NotContains(t, err.Error(), "region: is required")
+	})
+
+	t.Run("another namespace warns", func(t *testing.T) {
+		all := stackValues(t)
+		all["analytics:region"] = "us-east-1"
+		_, warnings, err := ParseStack(all)
+		require.NoError(t, err, "another tool's keys may share the stack")
+		require.Len(t, warnings, 1)
+		assert.Contains(t, warnings[0], `analytics:region: no part of this program reads the namespace "analytics"`)
+	})
+
+	t.Run("aws keys warn", func(t *testing.T) {
+		all := stackValues(t)
+		all["aws:region"] = "eu-west-1"
+		all["aws:profile"] = "default"
+		cfg, warnings, err := ParseStack(all)
+		require.NoError(t, err)
+		assert.Equal(t, "us-east-1", cfg.Region, "aws:region changes nothing")
+		require.Len(t, warnings, 2)
+		assert.True(t, strings.HasPrefix(warnings[0], "aws:profile does nothing in this program"), warnings[0])
+		assert.True(t, strings.HasPrefix(warnings[1], "aws:region does nothing in this program"), warnings[1])
+	})
 }

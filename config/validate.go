@@ -2,11 +2,13 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/studio-redshift/studio-redshift/cidr"
 	"github.com/studio-redshift/studio-redshift/policy"
@@ -29,12 +31,35 @@ var (
 	// with a letter, not ending with a hyphen.
 	clusterIdentifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,62}$`)
 	// Redshift identifiers as stored: lower case, starting with a letter or underscore.
-	databasePattern = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,63}$`)
-	dbGroupPattern  = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,126}$`)
-	// Provisioned node types: RA3 (managed storage) and DC2.
-	nodeTypePattern       = regexp.MustCompile(`^(ra3|dc2)\.[a-z0-9]+$`)
+	databasePattern       = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,63}$`)
+	dbGroupPattern        = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,126}$`)
 	masterUsernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
+	// The tag pattern of the SageMaker and IAM APIs (Tag.Key, Tag.Value):
+	// letters, digits, spaces and _ . : / = + - @ only; both providers put
+	// the default tags on every resource they create.
+	tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
+
+// NodeTypes are the provisioned node types a new cluster may use. AWS's
+// CreateCluster API still lists dc2.large and dc2.8xlarge, but creating a DC2
+// cluster now fails ("Invalid node type: dc2.large"): aws/aws-cdk#36516 moved
+// its default to ra3.large for that reason, as did
+// awslabs/aws-athena-query-federation#2848 and
+// aws-samples/amazon-bedrock-agents-healthcare-lifesciences#122.
+var NodeTypes = []string{"ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge"}
+
+// LifecycleConfigNameSuffixLen is what the Studio lifecycle configuration's
+// name adds to consumer.studio.domainName: "-jupyterlab-" and 8 hex digits
+// of its content's hash. SageMaker names are at most 63 characters
+// (CreateStudioLifecycleConfig, StudioLifecycleConfigName).
+const LifecycleConfigNameSuffixLen = 20
+
+// maxTags is the most tags an AWS resource takes.
+const maxTags = 50
+
+// maxNameLen is SageMaker's limit on domain, profile and lifecycle
+// configuration names.
+const maxNameLen = 63
 
 // validate checks values once every key has the right shape.
 func (c *Config) validate(p *problems) {
@@ -44,9 +69,15 @@ func (c *Config) validate(p *problems) {
 	case !regionPattern.MatchString(c.Region):
 		p.add("region", "%q is not an AWS region name such as us-east-1", c.Region)
 	}
-	for key, value := range c.Tags {
-		checkTag(p, key, value)
+	for _, key := range slices.Sorted(maps.Keys(c.Tags)) {
+		checkTag(p, key, c.Tags[key])
 	}
+	// SageMaker and EC2 take at most 50 tags per resource (Tags: maximum 50
+	// items), and the program adds a Name tag to its network resources.
+	if len(c.Tags) > maxTags-1 {
+		p.add("tags", "has %d tags; AWS allows %d per resource and the program adds a Name tag to some, so give at most %d", len(c.Tags), maxTags, maxTags-1)
+	}
+	c.checkGuardrails(p)
 
 	c.Producer.Account.check(p, "producer")
 	c.Consumer.Account.check(p, "consumer")
@@ -71,12 +102,16 @@ func (c *Config) validate(p *problems) {
 
 func checkTag(p *problems, key, value string) {
 	switch {
-	case key == "" || len(key) > 128:
+	case key == "" || utf8.RuneCountInString(key) > 128:
 		p.add("tags", "key %q must be 1 to 128 characters", key)
 	case strings.HasPrefix(strings.ToLower(key), "aws:"):
 		p.add("tags."+key, "the aws: prefix is reserved for AWS")
-	case len(value) > 256:
-		p.add("tags."+key, "value is %d characters; AWS allows at most 256", len(value))
+	case !tagPattern.MatchString(key):
+		p.add("tags."+key, "the key has characters AWS tags refuse; use letters, digits, spaces and _ . : / = + - @")
+	case utf8.RuneCountInString(value) > 256:
+		p.add("tags."+key, "value is %d characters; AWS allows at most 256", utf8.RuneCountInString(value))
+	case !tagPattern.MatchString(value):
+		p.add("tags."+key, "value %q has characters AWS tags refuse (SageMaker and IAM tag pattern); use letters, digits, spaces and _ . : / = + - @", value)
 	}
 }
 
@@ -141,6 +176,13 @@ const byoOnly = "names parts of an existing VPC, but without %s.vpc.id the progr
 
 func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 	v := c.Producer.VPC
+	if v.CreatesVPC() && !c.Producer.Redshift.Create {
+		// A cluster is never in a VPC created in the same run: the program
+		// would peer with an empty VPC and open a security group of another.
+		p.add("producer.vpc.id", "is required for an existing cluster: without it the program creates a new, empty VPC, "+
+			"peers with it and opens producer.redshift.securityGroupId, which belongs to the cluster's own VPC; "+
+			"set producer.vpc.id (with cidr and routeTableIds) to the cluster's VPC, or set producer.redshift.create: true")
+	}
 	if v.CreatesVPC() {
 		v.Greenfield.check(p, "producer", block, 0)
 		forbid(p, "producer.vpc.routeTableIds", len(v.RouteTableIDs) > 0, byoOnly, "producer", "route tables", "producer")
@@ -148,7 +190,7 @@ func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 		return
 	}
 	checkID(p, "producer.vpc.id", "vpc", v.ID)
-	v.Greenfield.forbid(p, "producer")
+	c.forbidGreenfield(p, "producer")
 	checkIDs(p, "producer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the producer route tables that get the route to the consumer VPC")
 	if c.Producer.Redshift.Create {
 		checkIDs(p, "producer.vpc.subnetIds", "subnet", v.SubnetIDs, 1, "the subnets of the cluster the program creates in this existing VPC")
@@ -171,7 +213,7 @@ func (c *Config) checkConsumerVPC(p *problems, block netip.Prefix) {
 		return
 	}
 	checkID(p, "consumer.vpc.id", "vpc", v.ID)
-	v.Greenfield.forbid(p, "consumer")
+	c.forbidGreenfield(p, "consumer")
 	forbid(p, "consumer.vpc.natGateway", v.NatGateway, createOnly, "consumer")
 	checkIDs(p, "consumer.vpc.subnetIds", "subnet", v.SubnetIDs, 2, "private subnets for Studio in at least two availability zones")
 	checkIDs(p, "consumer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the consumer route tables that get the route to the producer VPC")
@@ -205,10 +247,12 @@ func (g Greenfield) check(p *problems, side string, block netip.Prefix, public i
 	}
 }
 
-// forbid rejects greenfield keys on an existing VPC.
-func (g Greenfield) forbid(p *problems, side string) {
-	forbid(p, side+".vpc.subnetCount", g.SubnetCount != 0, createOnly, side)
-	forbid(p, side+".vpc.flowLogRetentionDays", g.FlowLogRetentionDays != 0, createOnly, side)
+// forbidGreenfield rejects greenfield keys on an existing VPC, whatever
+// their value.
+func (c *Config) forbidGreenfield(p *problems, side string) {
+	for _, key := range []string{"subnetCount", "flowLogRetentionDays"} {
+		forbid(p, side+".vpc."+key, c.Given(side+".vpc."+key), createOnly, side)
+	}
 }
 
 // forbid reports key when a value is present where it has no meaning.
@@ -324,24 +368,31 @@ func (c *Config) checkRedshift(p *problems) {
 		p.add("producer.redshift.database", "%q is not a Redshift database name (lower-case letters, digits, _ or $, starting with a letter or _, at most 64)", r.Database)
 	}
 	if r.Port < 1150 || r.Port > 65535 {
+		// Redshift CreateCluster: Port 1150-65535.
 		p.add("producer.redshift.port", "%d is not a Redshift port; clusters listen on 1150-65535 (default %d)", r.Port, DefaultRedshiftPort)
 	}
 	if r.Create {
 		forbid(p, "producer.redshift.securityGroupId", r.SecurityGroupID != "", "the program creates the security group of a cluster it creates; remove it")
-		if !nodeTypePattern.MatchString(r.NodeType) {
-			p.add("producer.redshift.nodeType", "%q is not a Redshift node type such as %s or dc2.large", r.NodeType, DefaultNodeType)
+		switch {
+		case strings.HasPrefix(r.NodeType, "dc2."):
+			p.add("producer.redshift.nodeType", "%q: AWS no longer creates DC2 clusters; use an RA3 node type: %s", r.NodeType, strings.Join(NodeTypes, ", "))
+		case !slices.Contains(NodeTypes, r.NodeType):
+			p.add("producer.redshift.nodeType", "%q is not a Redshift node type a new cluster can use: %s (default %s)", r.NodeType, strings.Join(NodeTypes, ", "), DefaultNodeType)
 		}
 		if r.NodeCount < 1 || r.NodeCount > 128 {
 			p.add("producer.redshift.nodeCount", "%d is out of range; a cluster has 1 to 128 nodes", r.NodeCount)
 		}
-		if !masterUsernamePattern.MatchString(r.MasterUsername) {
+		switch {
+		case !masterUsernamePattern.MatchString(r.MasterUsername):
 			p.add("producer.redshift.masterUsername", "%q is not a Redshift user name (lower-case letters, digits and _, starting with a letter, at most 128)", r.MasterUsername)
+		case isReservedWord(r.MasterUsername):
+			p.add("producer.redshift.masterUsername", "%q is a Redshift reserved word; choose another name, such as %s", r.MasterUsername, DefaultMasterUsername)
 		}
 	} else {
 		checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
 		const existing = "only shapes a cluster the program creates (producer.redshift.create: true); remove it"
 		forbid(p, "producer.redshift.nodeType", r.NodeType != "", existing)
-		forbid(p, "producer.redshift.nodeCount", r.NodeCount != 0, existing)
+		forbid(p, "producer.redshift.nodeCount", c.Given("producer.redshift.nodeCount"), existing)
 		forbid(p, "producer.redshift.masterUsername", r.MasterUsername != "", existing)
 	}
 	seen := map[string]bool{}
@@ -350,6 +401,8 @@ func (c *Config) checkRedshift(p *problems) {
 		switch {
 		case !dbGroupPattern.MatchString(group):
 			p.add(key, "%q is not a Redshift group name (lower-case letters, digits, _ or $, starting with a letter or _)", group)
+		case isReservedWord(group):
+			p.add(key, "%q is a Redshift reserved word and cannot name a group without quotes; choose another name", group)
 		case seen[group]:
 			p.add(key, "%q is listed twice", group)
 		}
@@ -364,6 +417,10 @@ func (c *Config) checkStudio(p *problems) {
 		p.add("consumer.studio.domainName", "is required: the name of the Studio domain to create")
 	case !domainNamePattern.MatchString(s.DomainName):
 		p.add("consumer.studio.domainName", "%q is not a SageMaker domain name (letters, digits and hyphens, starting and ending with a letter or digit, at most 63)", s.DomainName)
+	case len(s.DomainName)+LifecycleConfigNameSuffixLen > maxNameLen:
+		p.add("consumer.studio.domainName", "%q is %d characters; the JupyterLab lifecycle configuration is named after it "+
+			"(<domainName>-jupyterlab-<8 hex digits>), and SageMaker names are at most %d characters, so keep it to %d",
+			s.DomainName, len(s.DomainName), maxNameLen, maxNameLen-LifecycleConfigNameSuffixLen)
 	}
 	if len(s.UserProfiles) == 0 {
 		p.add("consumer.studio.userProfiles", "needs at least one user profile name, e.g. [alice]")
@@ -374,6 +431,11 @@ func (c *Config) checkStudio(p *problems) {
 		switch {
 		case !userProfilePattern.MatchString(name):
 			p.add(key, "%q cannot be both a Studio user profile and a Redshift user; use lower-case letters, digits and hyphens, starting with a letter, at most 63", name)
+		case len(name) < 2:
+			// STS AssumeRole: SourceIdentity is 2 to 64 characters.
+			p.add(key, "%q is one character; the profile name becomes the session's SourceIdentity, which STS takes from 2 to 64 characters", name)
+		case isReservedWord(name):
+			p.add(key, "%q is a Redshift reserved word and cannot be a database user; choose another name", name)
 		case seen[name]:
 			p.add(key, "%q is listed twice", name)
 		}
@@ -394,4 +456,16 @@ func (c *Config) checkStudio(p *problems) {
 			p.add(key, "%q is in partition %s but region %s is in %s", arn, match[1], c.Region, c.Partition())
 		}
 	}
+}
+
+// checkGuardrails refuses switches of guardrails that are off: they would
+// deny nothing, silently.
+func (c *Config) checkGuardrails(p *problems) {
+	g := c.Consumer.Guardrails
+	if g.On() {
+		return
+	}
+	const off = "has no effect with consumer.guardrails.enabled: false; remove it, or turn the guardrails on"
+	forbid(p, "consumer.guardrails.requireNetworkIsolation", g.RequireNetworkIsolation, off)
+	forbid(p, "consumer.guardrails.requireSourceVpce", g.RequireSourceVpce, off)
 }

@@ -341,5 +341,7 @@ func TestClusterCreatedInAnExistingVPC(t *testing.T) {
 	assert.Equal(t, one(t, result, securityGroupType, "warehouse-cluster").ID,
 		one(t, result, ingressType, "producer-cluster-ingress").String("securityGroupId"))
 	assert.Empty(t, result.OfType(vpcType), "the existing VPCs are used as they are")
-	assert.Empty(t, result.Invokes(), "no zone lookup without a VPC to create")
+	for _, invoke := range result.Invokes() {
+		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", invoke.Token, "no zone lookup without a VPC to create")
+	}
 }

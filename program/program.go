@@ -8,7 +8,6 @@ package program
 import (
 	"encoding/json"
 	"os"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -27,7 +26,10 @@ type accountProviders struct {
 // Run builds the whole system. Invalid configuration fails here, before any
 // resource is registered.
 func Run(ctx *pulumi.Context) error {
-	cfg, err := config.Parse(rawConfig(ctx))
+	cfg, warnings, err := config.ParseStack(engineConfig(ctx))
+	for _, warning := range warnings {
+		_ = ctx.Log.Warn(warning, nil) // a warning that cannot be logged is not worth failing for
+	}
 	if err != nil {
 		return err
 	}
@@ -36,6 +38,9 @@ func Run(ctx *pulumi.Context) error {
 	}
 	providers, err := newProviders(ctx, cfg)
 	if err != nil {
+		return err
+	}
+	if err := checkExisting(ctx, cfg, providers); err != nil {
 		return err
 	}
 
@@ -140,26 +145,21 @@ func newProvider(ctx *pulumi.Context, name string, cfg *config.Config, account c
 	return aws.NewProvider(ctx, name, args)
 }
 
-// rawConfig collects the project namespace's values, keyed without the
-// namespace. The engine hands a program only the keys it asks for; where it
-// also lists the whole configuration (PULUMI_CONFIG, set by the CLI), keys the
-// program does not know are included so that a typo is reported, not ignored.
-func rawConfig(ctx *pulumi.Context) map[string]string {
-	raw := map[string]string{}
+// engineConfig is the stack's whole configuration, every namespace, as the
+// CLI hands it to a program in PULUMI_CONFIG (the offline plan and the tests
+// set the same variable): the SDK answers only for keys a program names, and
+// a key the program does not know must be reported, not ignored. Without the
+// variable, the project keys the SDK knows are all there is.
+func engineConfig(ctx *pulumi.Context) map[string]string {
+	var all map[string]string
+	if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &all); err == nil && all != nil {
+		return all
+	}
+	all = map[string]string{}
 	for _, key := range config.Keys {
 		if value, ok := ctx.GetConfig(config.Project + ":" + key); ok {
-			raw[key] = value
+			all[config.Project+":"+key] = value
 		}
 	}
-	var all map[string]string
-	if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &all); err == nil {
-		for key := range all {
-			if name, ok := strings.CutPrefix(key, config.Project+":"); ok {
-				if _, known := raw[name]; !known {
-					raw[name] = all[key]
-				}
-			}
-		}
-	}
-	return raw
+	return all
 }

@@ -610,18 +610,30 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 	}
 }
 
-func TestUnknownTopLevelKeyFromTheEngine(t *testing.T) {
-	values := devConfig(t)
-	listed := map[string]string{"studio-redshift:regoin": "us-east-1"}
-	for k, v := range values {
-		listed[k] = v
+// TestEveryKeyTheEngineHands runs the program with keys it does not read, as
+// the CLI hands them over in PULUMI_CONFIG: a typo in a key or a namespace
+// stops it before anything is registered, and aws: keys, which do nothing
+// next to the explicit providers, are warned about.
+func TestEveryKeyTheEngineHands(t *testing.T) {
+	for key, want := range map[string]string{
+		"studio-redshift:regoin":       `regoin: unknown key; did you mean "region"?`,
+		"studio-redshift:featurestore": `featurestore: unknown key; did you mean "featureStore"?`,
+		"studio-redshft:athena":        `unknown namespace "studio-redshft"`,
+	} {
+		values := devConfig(t)
+		values[key] = "{}"
+		result, err := offline.Run(Run, config.Project, "dev", values)
+		require.Error(t, err, key)
+		assert.Contains(t, err.Error(), want)
+		assert.Empty(t, result.Resources(), key)
 	}
-	text, err := json.Marshal(listed)
-	require.NoError(t, err)
-	t.Setenv("PULUMI_CONFIG", string(text))
 
-	result, err := offline.Run(Run, config.Project, "dev", values)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "regoin: unknown key")
-	assert.Empty(t, result.Resources())
+	values := devConfig(t)
+	values["aws:region"] = "eu-west-1"
+	result := run(t, values)
+	require.Len(t, result.Warnings, 1)
+	assert.Contains(t, result.Warnings[0], "aws:region does nothing in this program")
+	for _, r := range result.OfType(offline.ProviderType) {
+		assert.Equal(t, "us-east-1", r.Region, "aws:region reaches no provider")
+	}
 }

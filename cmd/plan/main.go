@@ -2,7 +2,7 @@
 // AWS account and no Pulumi CLI: it runs the real program under Pulumi's mock
 // engine with the stack's configuration and prints the result.
 //
-//	go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set key=value ...]
+//	go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set path=value ...] [-set-str path=value ...]
 package main
 
 import (
@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/studio-redshift/studio-redshift/config"
@@ -25,27 +24,31 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// settings collects repeated -set key=value flags.
-type settings map[string]string
+// settings collects the repeated -set and -set-str flags, in order, each a
+// path as `pulumi config set --path` takes it and a value.
+type settings struct {
+	list *[]stackconfig.Setting
+	// asString keeps values strings, as the CLI's --type string does.
+	asString bool
+}
 
 func (s settings) String() string {
-	keys := make([]string, 0, len(s))
-	for key := range s {
-		keys = append(keys, key)
+	if s.list == nil {
+		return ""
 	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
+	paths := make([]string, 0, len(*s.list))
+	for _, setting := range *s.list {
+		paths = append(paths, setting.Path)
+	}
+	return strings.Join(paths, ",")
 }
 
 func (s settings) Set(text string) error {
-	key, value, ok := strings.Cut(text, "=")
-	if !ok || key == "" {
-		return fmt.Errorf("want key=value, got %q", text)
+	path, value, ok := strings.Cut(text, "=")
+	if !ok || path == "" {
+		return fmt.Errorf("want PATH=VALUE, such as consumer.studio.userProfiles[0]=eve, got %q", text)
 	}
-	if !strings.Contains(key, ":") {
-		key = config.Project + ":" + key
-	}
-	s[key] = value
+	*s.list = append(*s.list, stackconfig.Setting{Path: path, Value: value, String: s.asString})
 	return nil
 }
 
@@ -59,11 +62,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	asJSON := flags.Bool("json", false, "write the whole plan as one JSON document")
 	diagram := flags.String("diagram", "", "write a diagram instead of the plan: mermaid")
 	out := flags.String("out", "", "write to `FILE` instead of standard output")
-	overrides := settings{}
-	flags.Var(overrides, "set", "supply or override a config value, `key=value` (repeatable); "+
-		"a stand-in for a secure: value, which cannot be decrypted offline")
+	var overrides []stackconfig.Setting
+	flags.Var(settings{list: &overrides}, "set", "set a config value as `pulumi config set --path` does, `path=value` "+
+		"(repeatable): consumer.studio.userProfiles[0]=eve; below the top level true/false become booleans and integers numbers; "+
+		"also a stand-in for a secure: value, which cannot be decrypted offline")
+	flags.Var(settings{list: &overrides, asString: true}, "set-str", "like -set, but the value stays a string, "+
+		"as with `pulumi config set --path --type string`: `path=value`")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set key=value ...]")
+		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set path=value ...] [-set-str path=value ...]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -95,6 +101,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	result, err := offline.Run(program.Run, config.Project, *stack, values)
+	for _, warning := range result.Warnings {
+		fmt.Fprintf(stderr, "plan: warning: %s\n", warning)
+	}
 	if err != nil {
 		return fail(1, "%v", err)
 	}

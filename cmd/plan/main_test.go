@@ -131,6 +131,20 @@ func TestDemoPlan(t *testing.T) {
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
 
+// TestSixZonesInUSEast1 plans subnets in all six zones of us-east-1, as the
+// region offers them.
+func TestSixZonesInUSEast1(t *testing.T) {
+	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json", "-set", "consumer.vpc.subnetCount=6")
+	require.Equal(t, 0, code, errs)
+	zones := map[string]bool{}
+	for _, r := range decodePlan(t, out).Resources {
+		if r.Type == "aws:ec2:Subnet" && strings.HasPrefix(r.Name, "consumer-network-private-") {
+			zones[r.Properties["availabilityZone"].(string)] = true
+		}
+	}
+	assert.Len(t, zones, 6)
+}
+
 func TestOutputIsDeterministic(t *testing.T) {
 	for _, args := range [][]string{{}, {"-json"}, {"-diagram", "mermaid"}, {"-stack", "demo"}, {"-stack", "demo", "-json"}} {
 		args = append([]string{"-dir", projectDir}, args...)
@@ -196,15 +210,58 @@ func TestSecretValues(t *testing.T) {
 	code, out, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "region=eu-west-1")
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "region eu-west-1", "a -set value stands in for the secret")
+
+	// A secret nested in a structured value is named by its path, which a
+	// -set of that path stands in for.
+	dir = variant(t, func(config map[string]any) {
+		studio := config["studio-redshift:consumer"].(map[string]any)["studio"].(map[string]any)
+		studio["pipIndexUrl"] = map[string]any{"secure": "AAABAKx0c2VjcmV0"}
+	})
+	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "-set studio-redshift:consumer.studio.pipIndexUrl=VALUE")
+	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "studio-redshift:consumer.studio.pipIndexUrl=https://pypi.example.com/simple")
+	assert.Equal(t, 0, code, errs)
+}
+
+// TestEveryKeyOfTheStackFile plans stack files with keys the program does
+// not read: the same check as under `pulumi up`, since the plan hands the
+// program the whole file as the CLI does.
+func TestEveryKeyOfTheStackFile(t *testing.T) {
+	for key, want := range map[string]string{
+		"studio-redshift:featurestore": `featurestore: unknown key; did you mean "featureStore"?`,
+		"studio-redshift:reigon":       `reigon: unknown key; did you mean "region"?`,
+		"studio-redshft:protect":       `studio-redshft:protect: unknown namespace "studio-redshft"; did you mean studio-redshift:protect?`,
+	} {
+		dir := variant(t, func(config map[string]any) { config[key] = "x" })
+		code, out, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+		assert.Equal(t, 1, code, key)
+		assert.Empty(t, out, key)
+		assert.Contains(t, errs, want)
+	}
+
+	dir := variant(t, func(config map[string]any) { config["aws:profile"] = "default" })
+	code, out, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+	require.Equal(t, 0, code, errs)
+	assert.NotEmpty(t, out)
+	assert.Contains(t, errs, "plan: warning: aws:profile does nothing in this program")
 }
 
 func TestStackFileErrors(t *testing.T) {
-	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "prod")
+	// The test's own project directory: the stacks next to the examples, or
+	// a Pulumi.prod.yaml a user adds there, change nothing here.
+	dir := variant(t, func(map[string]any) {})
+	dev, err := os.ReadFile(filepath.Join(dir, "Pulumi.variant.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.prod.yaml"), dev, 0o600))
+	code, _, errs := runPlan(t, "-dir", dir, "-stack", "prod")
+	require.Equal(t, 0, code, "a stack file the user adds plans: %s", errs)
+
+	code, out, errs := runPlan(t, "-dir", dir, "-stack", "staging")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errs, `unknown stack "prod": there is no Pulumi.prod.yaml (stacks here: demo, dev)`)
+	assert.Contains(t, errs, `unknown stack "staging": there is no Pulumi.staging.yaml (stacks here: prod, variant)`)
 
-	dir := variant(t, func(map[string]any) {})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.broken.yaml"), []byte("config: [\n"), 0o600))
 	code, _, errs = runPlan(t, "-dir", dir, "-stack", "broken")
 	assert.Equal(t, 1, code)
@@ -213,6 +270,48 @@ func TestStackFileErrors(t *testing.T) {
 	code, _, errs = runPlan(t, "-dir", t.TempDir())
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "no Pulumi.yaml")
+}
+
+// TestSetTakesConfigPaths changes nested values the way `pulumi config set
+// --path` does, and the plan shows the changed values.
+func TestSetTakesConfigPaths(t *testing.T) {
+	code, out, errs := runPlan(t, "-dir", projectDir, "-json",
+		"-set", "consumer.studio.domainName=research",
+		"-set", "consumer.studio.userProfiles[0]=eve",
+		"-set-str", "studio-redshift:consumer.accountId=333333333333")
+	require.Equal(t, 0, code, errs)
+	p := decodePlan(t, out)
+	assert.Equal(t, []any{"eve", "bob"}, p.Outputs["userProfiles"])
+	assert.Equal(t, "333333333333", p.Outputs["consumerAccountId"])
+	var domain map[string]any
+	for _, r := range p.Resources {
+		if r.Type == "aws:sagemaker:Domain" {
+			domain = r.Properties
+		}
+	}
+	require.NotNil(t, domain)
+	assert.Equal(t, "research", domain["domainName"], "the nested -set is what gets planned")
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"digits become a number, as with --path", []string{"-set", "producer.accountId=111111111111"},
+			"producer.accountId: expected a string, got a number (111111111111); account IDs can start with 0"},
+		{"an object key given text that is not JSON", []string{"-set", "producer=data-account"},
+			`-set 'producer={"KEY": "VALUE"}'`},
+		{"an index past the end", []string{"-set", "consumer.studio.userProfiles[7]=eve"},
+			"-set consumer.studio.userProfiles[7]:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runPlan(t, append([]string{"-dir", projectDir}, tt.args...)...)
+			assert.Equal(t, 1, code)
+			assert.Empty(t, out)
+			assert.Contains(t, errs, tt.want)
+		})
+	}
 }
 
 func TestFlagErrors(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -84,11 +86,19 @@ type Mocks struct {
 	stackOutputs map[string]map[string]any
 	// vpcEndpoints are the existing endpoints lookups find, by ID.
 	vpcEndpoints map[string]VpcEndpoint
+	// vpcs and subnets answer lookups of existing ones, by ID.
+	vpcs    map[string]Vpc
+	subnets map[string]Subnet
+	// lastVpc is the VPC last looked up, by provider name.
+	lastVpc map[string]string
 }
 
 // NewMocks returns empty mocks for a project's stack.
 func NewMocks(project, stack string) *Mocks {
-	return &Mocks{project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{}, vpcEndpoints: map[string]VpcEndpoint{}}
+	return &Mocks{
+		project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{},
+		vpcs: map[string]Vpc{}, subnets: map[string]Subnet{}, lastVpc: map[string]string{}, vpcEndpoints: map[string]VpcEndpoint{},
+	}
 }
 
 // Invoke is one provider function call as the mocks saw it.
@@ -98,30 +108,123 @@ type Invoke struct {
 	Region   string
 }
 
-// AvailabilityZones is what the mocked region offers: three zones, as most
-// regions do.
-var AvailabilityZones = []string{"a", "b", "c"}
+// zoneCounts are the availability zones of the regions whose count is
+// documented (AWS Global Infrastructure; us-east-1 has six). Any other region
+// is mocked with three, as most regions have.
+var zoneCounts = map[string]int{
+	"us-east-1": 6, "us-east-2": 3, "us-west-1": 3, "us-west-2": 4,
+	"ca-central-1": 3, "us-gov-west-1": 3, "us-gov-east-1": 3,
+}
 
-// Call answers provider functions. Only the availability zone lookup is
-// expected; any other invoke is an error, so a new one is mocked on purpose.
+// AvailabilityZones are the mocked zones of a region, by name: us-east-1a to
+// us-east-1f in us-east-1.
+func AvailabilityZones(region string) []string {
+	count := zoneCounts[region]
+	if count == 0 {
+		count = 3
+	}
+	zones := make([]string, count)
+	for i := range zones {
+		zones[i] = region + string(rune('a'+i))
+	}
+	return zones
+}
+
+// zoneID is the zone ID AWS gives the i-th zone of a region ("use1-az1").
+func zoneID(region string, i int) string {
+	parts := strings.Split(region, "-")
+	short := parts[0]
+	for _, word := range parts[1 : len(parts)-1] {
+		for _, direction := range []string{"north", "south", "east", "west", "central", "gov"} {
+			word = strings.ReplaceAll(word, direction, direction[:1])
+		}
+		short += word
+	}
+	return fmt.Sprintf("%s%s-az%d", short, parts[len(parts)-1], i+1)
+}
+
+// Subnet is what a subnet lookup answers.
+type Subnet struct {
+	VpcID string
+	// Zone is the availability zone's name, such as us-east-1a.
+	Zone string
+}
+
+// Vpc is what a VPC lookup answers.
+type Vpc struct {
+	CIDR                                 string
+	EnableDNSSupport, EnableDNSHostnames bool
+}
+
+// WithSubnet makes the lookup of subnet id answer subnet.
+func WithSubnet(id string, subnet Subnet) Option {
+	return func(m *Mocks) { m.subnets[id] = subnet }
+}
+
+// WithVpc makes the lookup of VPC id answer vpc.
+func WithVpc(id string, vpc Vpc) Option {
+	return func(m *Mocks) { m.vpcs[id] = vpc }
+}
+
+// Call answers provider functions: the availability zones of the provider's
+// region, and lookups of existing VPCs and subnets. Unless an option says
+// otherwise, a VPC has DNS support and hostnames on, and a subnet lies in the
+// VPC last looked up through the same provider, in the zone its ID's first
+// significant hex digit picks (so that the example IDs subnet-0a1b… and
+// subnet-0b2c… lie in two zones, as subnets for Studio must). Any other
+// invoke is an error, so a new one is mocked on purpose.
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := m.providerOf(args.Provider)
 	m.invokes = append(m.invokes, Invoke{Token: args.Token, Provider: p.name, Region: p.region})
+	if p.region == "" {
+		return nil, fmt.Errorf("%s without an explicit provider", args.Token)
+	}
+	id := ""
+	if value, ok := args.Args["id"]; ok && value.IsString() {
+		id = value.StringValue()
+	}
 	switch args.Token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		if p.region == "" {
-			return nil, fmt.Errorf("%s without an explicit provider", args.Token)
-		}
 		var names, ids []any
-		for i, suffix := range AvailabilityZones {
-			names = append(names, p.region+suffix)
-			ids = append(ids, fmt.Sprintf("%s-az%d", strings.ReplaceAll(p.region, "-", "")[:4], i+1))
+		for i, zone := range AvailabilityZones(p.region) {
+			names = append(names, zone)
+			ids = append(ids, zoneID(p.region, i))
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": p.region, "names": names, "zoneIds": ids}), nil
 	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
 		return m.lookupVpcEndpoint(args.Args)
+	case "aws:ec2/getVpc:getVpc":
+		vpc, ok := m.vpcs[id]
+		if !ok {
+			vpc = Vpc{CIDR: "10.0.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
+		}
+		m.lastVpc[p.name] = id
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": id, "arn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", p.region, p.account, id), "ownerId": p.account,
+			"cidrBlock": vpc.CIDR, "enableDnsSupport": vpc.EnableDNSSupport, "enableDnsHostnames": vpc.EnableDNSHostnames,
+			"state": "available",
+		}), nil
+	case "aws:ec2/getSubnet:getSubnet":
+		subnet, ok := m.subnets[id]
+		if !ok {
+			zones := AvailabilityZones(p.region)
+			digits := strings.TrimLeft(strings.TrimPrefix(id, "subnet-"), "0")
+			index := 0
+			if digits != "" {
+				if n, err := strconv.ParseUint(digits[:1], 16, 8); err == nil {
+					index = int(n) % len(zones)
+				}
+			}
+			subnet = Subnet{VpcID: m.lastVpc[p.name], Zone: zones[index]}
+		}
+		zone := slices.Index(AvailabilityZones(p.region), subnet.Zone)
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": id, "arn": fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", p.region, p.account, id), "ownerId": p.account,
+			"vpcId": subnet.VpcID, "availabilityZone": subnet.Zone, "availabilityZoneId": zoneID(p.region, max(zone, 0)),
+			"state": "available",
+		}), nil
 	}
 	return nil, fmt.Errorf("unexpected invoke %s: mock it in internal/offline when the program needs it", args.Token)
 }

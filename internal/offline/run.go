@@ -3,6 +3,7 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -19,7 +20,13 @@ type Result struct {
 	// Outputs are the stack outputs as `pulumi stack output --json` shows
 	// them: decoded JSON (strings, float64, []any, map[string]any).
 	Outputs map[string]any
+	// Warnings are what the program logged as warnings, in order.
+	Warnings []string
 }
+
+// environment serialises runs: a run hands the program its configuration
+// the way the Pulumi CLI does, in the process environment.
+var environment sync.Mutex
 
 // Option adjusts a run.
 type Option func(*Mocks)
@@ -32,19 +39,37 @@ func WithStackReference(stack string, outputs map[string]any) Option {
 // Run runs program under the mocks with the given configuration (namespaced
 // keys, values as the CLI passes them) and returns what it registered and
 // exported, and the program's error, if any: a failed run still
-// shows what was registered before it failed.
+// shows what was registered before it failed. The configuration reaches the
+// program as under `pulumi up`: in PULUMI_CONFIG, every key, known or not.
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string, options ...Option) (*Result, error) {
 	result := &Result{Mocks: NewMocks(project, stack), Outputs: map[string]any{}}
 	for _, option := range options {
 		option(result.Mocks)
 	}
 	result.assumeConfiguredEndpoints(config)
+	text, err := json.Marshal(config)
+	if err != nil {
+		return result, err
+	}
+	environment.Lock()
+	defer environment.Unlock()
+	previous, had := os.LookupEnv(pulumi.EnvConfig)
+	os.Setenv(pulumi.EnvConfig, string(text))
+	defer func() {
+		if had {
+			os.Setenv(pulumi.EnvConfig, previous)
+		} else {
+			os.Unsetenv(pulumi.EnvConfig)
+		}
+	}()
+
 	var mu sync.Mutex
 	// The engine does not wait for applies on outputs it does not track, so
 	// each export's resolution is counted here.
 	var resolved sync.WaitGroup
 	var programErr error
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		ctx.Log = &recordingLog{Log: ctx.Log, mu: &mu, warnings: &result.Warnings}
 		if programErr = program(ctx); programErr != nil {
 			return programErr
 		}
@@ -67,9 +92,7 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 			})
 		}
 		return nil
-	}, pulumi.WithMocks(project, stack, result.Mocks), func(info *pulumi.RunInfo) {
-		info.Config = config
-	})
+	}, pulumi.WithMocks(project, stack, result.Mocks))
 	if programErr != nil {
 		// The engine wraps it in a list of one; the program's own message
 		// is the clear one.
@@ -86,4 +109,19 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 	case <-time.After(outputTimeout):
 		return result, fmt.Errorf("stack outputs did not resolve within %s", outputTimeout)
 	}
+}
+
+// recordingLog keeps the warnings a program logs, which the mock engine
+// would drop.
+type recordingLog struct {
+	pulumi.Log
+	mu       *sync.Mutex
+	warnings *[]string
+}
+
+func (l *recordingLog) Warn(message string, args *pulumi.LogArgs) error {
+	l.mu.Lock()
+	*l.warnings = append(*l.warnings, message)
+	l.mu.Unlock()
+	return l.Log.Warn(message, args)
 }
