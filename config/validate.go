@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -372,11 +371,7 @@ func (c *Config) checkStudio(p *problems) {
 		}
 		seen[name] = true
 	}
-	if s.PipIndexURL != "" {
-		if u, err := url.Parse(s.PipIndexURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			p.add("consumer.studio.pipIndexUrl", "%q is not an https URL of a package index, such as https://pypi.example.com/simple", s.PipIndexURL)
-		}
-	}
+	c.checkMirror(p)
 	for i, arn := range s.ExecutionRolePolicyArns {
 		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)
 		match := policyArnPattern.FindStringSubmatch(arn)

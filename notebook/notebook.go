@@ -5,8 +5,11 @@ package notebook
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/studio-redshift/studio-redshift/config"
 )
 
 // Redshift are the values the Redshift snippet needs.
@@ -111,19 +114,61 @@ func RedshiftSnippet(values Redshift) (string, error) {
 	return out.String(), nil
 }
 
+// InstallLog is where the lifecycle configuration's install writes its
+// output: in the user's home, visible in JupyterLab's file browser.
+const InstallLog = "/home/sagemaker-user/awswrangler-install.log"
+
+// installTimeoutSeconds bounds the install: a mirror that does not answer
+// must not leave pip hanging for the app's whole life.
+const installTimeoutSeconds = 900
+
 // LifecycleScript is the JupyterLab lifecycle configuration that installs AWS
 // SDK for pandas at every app start (a pip install in a notebook does not
-// survive an app restart), from indexURL when set, else from PyPI.
-func LifecycleScript(indexURL string) string {
-	index := ""
-	if indexURL != "" {
-		index = " --index-url " + shellQuote(indexURL)
+// survive an app restart), from the mirror when set, else from PyPI.
+//
+// The install runs in the background, bounded by a timeout, and nothing in
+// it can fail the script: JupyterLab starts whether or not the index
+// answers, and the log says what happened. For a CodeArtifact mirror the
+// install first fetches a short-lived token with boto3 (which the SageMaker
+// Distribution images ship) through the regional endpoint.
+func LifecycleScript(mirror *config.Mirror) string {
+	var install strings.Builder
+	install.WriteString("set -u\n")
+	switch {
+	case mirror == nil:
+		install.WriteString("echo \"$(date -u +%FT%TZ) installing awswrangler from PyPI\"\n")
+	case mirror.CodeArtifact != nil:
+		repo := mirror.CodeArtifact
+		host := repo.Domain + "-" + repo.Owner + ".d.codeartifact." + repo.Region + ".amazonaws.com"
+		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from CodeArtifact repository %s/%s\"\n", repo.Domain, repo.Repository)
+		// The token goes into pip's environment, never onto a command line
+		// or into the log.
+		fmt.Fprintf(&install, "token=$(python3 -c %s %s %s %s) || { echo \"no CodeArtifact token (see the error above); awswrangler not installed\"; exit 1; }\n",
+			shellQuote(codeArtifactToken), shellQuote(repo.Region), shellQuote(repo.Domain), shellQuote(repo.Owner))
+		fmt.Fprintf(&install, "export PIP_INDEX_URL=\"https://aws:${token}@\"%s\n", shellQuote(host+"/pypi/"+repo.Repository+"/simple/"))
+	default:
+		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from \"%s\n", shellQuote(mirror.IndexURL))
+		fmt.Fprintf(&install, "export PIP_INDEX_URL=%s\n", shellQuote(mirror.IndexURL))
 	}
+	install.WriteString("pip install --quiet --upgrade awswrangler && echo \"$(date -u +%FT%TZ) awswrangler installed\"\n")
+
 	return "#!/bin/bash\n" +
-		"# Installs AWS SDK for pandas for the notebooks of this Studio domain.\n" +
-		"set -eux\n" +
-		"pip install --quiet --upgrade" + index + " awswrangler\n"
+		"# Installs AWS SDK for pandas for the notebooks of this Studio domain, in\n" +
+		"# the background and within " + fmt.Sprint(installTimeoutSeconds/60) + " minutes: JupyterLab starts whether or not\n" +
+		"# the package index answers. The log: " + InstallLog + "\n" +
+		"install_script=$(mktemp)\n" +
+		"cat >\"$install_script\" <<'INSTALL'\n" +
+		install.String() +
+		"INSTALL\n" +
+		fmt.Sprintf("nohup timeout %d bash \"$install_script\" >%s 2>&1 &\n", installTimeoutSeconds, InstallLog) +
+		"exit 0\n"
 }
+
+// codeArtifactToken prints a CodeArtifact authorization token: region,
+// domain and domain owner are its arguments. 900 seconds, the shortest a
+// token lasts, is ample for one install.
+const codeArtifactToken = `import sys, boto3; region, domain, owner = sys.argv[1:]; ` +
+	`print(boto3.client("codeartifact", region_name=region).get_authorization_token(domain=domain, domainOwner=owner, durationSeconds=900)["authorizationToken"])`
 
 // shellQuote quotes a value for a POSIX shell.
 func shellQuote(value string) string {

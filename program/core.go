@@ -20,7 +20,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		VpcID:                   studioVPC.id,
 		SubnetIDs:               studioVPC.subnetIDs,
 		RouteTableIDs:           studioVPC.routeTableIDs(),
-		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
+		InternetEgress:          cfg.InternetEgress(),
 		S3EndpointBuckets:       s3EndpointBuckets(cfg),
 		InterfaceEndpoints:      interfaceEndpoints(cfg),
 		DomainName:              cfg.Consumer.Studio.DomainName,
@@ -29,6 +29,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		ProducerCIDR:            cfg.Producer.VPC.CIDR,
 		RedshiftPort:            cfg.Producer.Redshift.Port,
 		LifecycleScript:         lifecycleScript(cfg),
+		PackageMirror:           cfg.PackageMirror(),
 		Protect:                 cfg.Protect,
 	}, pulumi.Provider(provider))
 }
@@ -118,7 +119,7 @@ func lifecycleScript(cfg *config.Config) string {
 	if !cfg.InstallsPackages() {
 		return ""
 	}
-	return notebook.LifecycleScript(cfg.Consumer.Studio.PipIndexURL)
+	return notebook.LifecycleScript(cfg.PackageMirror())
 }
 
 // interfaceEndpoints are the default endpoints, the configured extras, and
@@ -130,6 +131,10 @@ func interfaceEndpoints(cfg *config.Config) []string {
 	}
 	if cfg.FeatureStore != nil && cfg.FeatureStore.OnlineStore() {
 		endpoints = append(endpoints, "sagemaker.featurestore-runtime")
+	}
+	if mirror := cfg.PackageMirror(); mirror != nil && mirror.CodeArtifact != nil {
+		// Also when listed in extraEndpoints: each service once.
+		endpoints = append(endpoints, config.CodeArtifactEndpoints...)
 	}
 	return compactUnique(endpoints)
 }

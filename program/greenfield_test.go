@@ -207,20 +207,6 @@ func TestDemoLifecycleConfiguration(t *testing.T) {
 	}, settings["jupyterLabAppSettings"], "the domain default for every JupyterLab space")
 }
 
-func TestMirrorInstallsWithoutNAT(t *testing.T) {
-	values := withConsumer(t, withoutNAT(t), func(c map[string]any) {
-		c["studio"].(map[string]any)["pipIndexUrl"] = "https://pypi.example.com/simple"
-	})
-	result := run(t, values)
-	lifecycle := one(t, result, lifecycleType, "consumer-jupyterlab-setup")
-	script, err := base64.StdEncoding.DecodeString(lifecycle.String("studioLifecycleConfigContent"))
-	require.NoError(t, err)
-	assert.Contains(t, string(script), "--index-url 'https://pypi.example.com/simple' awswrangler")
-	for _, rule := range result.OfType(egressType) {
-		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), "a mirror opens no internet egress: %s", rule.URN)
-	}
-}
-
 func TestDemoClusterPosture(t *testing.T) {
 	result := run(t, demoConfig(t))
 	cluster := one(t, result, clusterType, "warehouse-cluster")
