@@ -21,42 +21,64 @@ type Redshift struct {
 	DBGroups          []string
 }
 
-// The snippet follows the seed article's flow: assume the producer role, then
-// connect_temp as the user profile name. Values enter as JSON literals, which
-// are valid Python string and list literals.
+// The snippet follows the seed article's flow (assume the producer role as
+// the user profile), then asks for the database credentials itself:
+// awswrangler's connect_temp sends no DbName, and the producer role's policy
+// refuses a request without it. Values enter as JSON literals, which are
+// valid Python string and list literals.
 var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import json
 
 import awswrangler as wr
 import boto3
+import redshift_connector
 
 REGION = {{py .Region}}
 PRODUCER_ROLE_ARN = {{py .ProducerRoleArn}}
+CLUSTER_IDENTIFIER = {{py .ClusterIdentifier}}
+DATABASE = {{py .Database}}
 
 
 def get_userprofile_name():
     """The Studio user profile name: also this session's SourceIdentity and your Redshift user."""
     with open("/opt/ml/metadata/resource-metadata.json") as metadata_file:
-        return json.load(metadata_file)["UserProfileName"]
+        name = json.load(metadata_file).get("UserProfileName")
+    if not name:
+        raise RuntimeError(
+            "This notebook runs in a shared space, which belongs to no user profile; "
+            "Redshift access is per user: open the notebook in a private space of your own."
+        )
+    return name
 
 
 user = get_userprofile_name()
 # The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
 sts = boto3.client("sts", region_name=REGION, endpoint_url=f"https://sts.{REGION}.amazonaws.com")
 credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
-redshift_session = boto3.Session(
+redshift = boto3.Session(
     aws_access_key_id=credentials["AccessKeyId"],
     aws_secret_access_key=credentials["SecretAccessKey"],
     aws_session_token=credentials["SessionToken"],
     region_name=REGION,
-)
+).client("redshift")
 
-con_redshift = wr.redshift.connect_temp(
-    cluster_identifier={{py .ClusterIdentifier}},
-    database={{py .Database}},
-    user=user,
-    auto_create=True,
-    db_groups={{py .DBGroups}},
-    boto3_session=redshift_session,
+# DbName is required: the producer role gives credentials for this database only.
+database_credentials = redshift.get_cluster_credentials(
+    ClusterIdentifier=CLUSTER_IDENTIFIER,
+    DbUser=user,
+    DbName=DATABASE,
+{{- if .DBGroups}}
+    DbGroups={{py .DBGroups}},
+{{- end}}
+    AutoCreate=True,
+)
+endpoint = redshift.describe_clusters(ClusterIdentifier=CLUSTER_IDENTIFIER)["Clusters"][0]["Endpoint"]
+con_redshift = redshift_connector.connect(
+    host=endpoint["Address"],
+    port=endpoint["Port"],
+    database=DATABASE,
+    user=database_credentials["DbUser"],
+    password=database_credentials["DbPassword"],
+    ssl=True,
 )
 df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
 `))
@@ -104,9 +126,6 @@ func pyLiteral(value any) (string, error) {
 
 // RedshiftSnippet renders the Redshift notebook code.
 func RedshiftSnippet(values Redshift) (string, error) {
-	if values.DBGroups == nil {
-		values.DBGroups = []string{} // a Python list, not None
-	}
 	var out bytes.Buffer
 	if err := redshiftTemplate.Execute(&out, values); err != nil {
 		return "", err

@@ -1,7 +1,9 @@
 package notebook
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,22 +25,77 @@ func TestRedshiftSnippet(t *testing.T) {
 	for _, want := range []string{
 		`REGION = "eu-west-1"`,
 		`PRODUCER_ROLE_ARN = "arn:aws:iam::111111111111:role/producer-role-1a2b3c4"`,
+		`CLUSTER_IDENTIFIER = "analytics"`,
+		`DATABASE = "dev"`,
 		`sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)`,
-		`cluster_identifier="analytics"`,
-		`database="dev"`,
-		`user=user,`,
-		`db_groups=["analysts","readers"]`,
-		`json.load(metadata_file)["UserProfileName"]`,
+		`json.load(metadata_file).get("UserProfileName")`,
 	} {
 		assert.Contains(t, snippet, want)
 	}
+	assert.Equal(t, []string{
+		"ClusterIdentifier=CLUSTER_IDENTIFIER",
+		"DbUser=user",
+		"DbName=DATABASE",
+		`DbGroups=["analysts","readers"]`,
+		"AutoCreate=True",
+	}, credentialsRequest(t, snippet), "the producer role's policy requires DbName")
+	assert.Contains(t, snippet, "database=DATABASE,", "connects to the database the credentials are for")
+}
+
+// credentialsRequest is the arguments of the snippet's get_cluster_credentials call.
+func credentialsRequest(t *testing.T, snippet string) []string {
+	t.Helper()
+	_, call, ok := strings.Cut(snippet, "redshift.get_cluster_credentials(\n")
+	require.True(t, ok, snippet)
+	call, _, ok = strings.Cut(call, "\n)\n")
+	require.True(t, ok, snippet)
+	var arguments []string
+	for _, line := range strings.Split(call, "\n") {
+		arguments = append(arguments, strings.TrimSuffix(strings.TrimSpace(line), ","))
+	}
+	return arguments
 }
 
 func TestRedshiftSnippetWithoutGroups(t *testing.T) {
 	snippet, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d"})
 	require.NoError(t, err)
-	assert.Contains(t, snippet, "db_groups=[],", "an empty Python list, never null")
-	assert.False(t, strings.Contains(snippet, "null"))
+	assert.Equal(t, []string{"ClusterIdentifier=CLUSTER_IDENTIFIER", "DbUser=user", "DbName=DATABASE", "AutoCreate=True"},
+		credentialsRequest(t, snippet), "no DbGroups at all when none are configured")
+	assert.NotContains(t, snippet, "null")
+}
+
+// In a shared space the metadata names no user profile: the snippet stops
+// with a message instead of assuming the role without a user.
+func TestRedshiftSnippetRefusesASharedSpace(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	snippet, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d"})
+	require.NoError(t, err)
+	_, function, ok := strings.Cut(snippet, "def get_userprofile_name():")
+	require.True(t, ok)
+	function, _, ok = strings.Cut(function, "\n\n\n")
+	require.True(t, ok)
+	dir := t.TempDir()
+	for name, metadata := range map[string]string{"no name": `{"SpaceName": "team"}`, "empty name": `{"UserProfileName": ""}`, "a user": `{"UserProfileName": "alice"}`} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+			require.NoError(t, os.WriteFile(file, []byte(metadata), 0o600))
+			program := "import json\ndef get_userprofile_name():" +
+				strings.ReplaceAll(function, "/opt/ml/metadata/resource-metadata.json", file) +
+				"\nprint(get_userprofile_name())\n"
+			out, err := exec.Command(python, "-c", program).CombinedOutput()
+			if name == "a user" {
+				require.NoError(t, err, "%s", out)
+				assert.Equal(t, "alice\n", string(out))
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, string(out), "shared space")
+			assert.Contains(t, string(out), "private space")
+		})
+	}
 }
 
 // codeArtifactMirror is a mirror as configuration would give it.

@@ -226,7 +226,10 @@ func TestProducerPermissionPolicy(t *testing.T) {
 		arnPrefix + "dbuser:analytics/${redshift:DbUser}",
 		arnPrefix + "cluster:analytics",
 	}, credentials.Resource)
-	assert.Equal(t, dbUserIsSourceIdentity, credentials.Condition, "alice may only become alice")
+	assert.Equal(t, policy.Condition{"StringEquals": {
+		"redshift:DbUser": {"${aws:SourceIdentity}"},
+		"redshift:DbName": {"dev"},
+	}}, credentials.Condition, "alice may only become alice, and only in the configured database")
 
 	createUser := statement(t, doc, "DynamicUserCreation")
 	assert.Equal(t, []string{"redshift:CreateClusterUser"}, createUser.Action)
@@ -527,9 +530,10 @@ func TestOutputs(t *testing.T) {
 	for _, want := range []string{
 		`PRODUCER_ROLE_ARN = "` + producerRoleArn.(string) + `"`,
 		`REGION = "us-east-1"`,
-		`cluster_identifier="analytics"`,
-		`database="dev"`,
-		`db_groups=["analysts"]`,
+		`CLUSTER_IDENTIFIER = "analytics"`,
+		`DATABASE = "dev"`,
+		"DbName=DATABASE,",
+		`DbGroups=["analysts"],`,
 		`/opt/ml/metadata/resource-metadata.json`,
 	} {
 		assert.Contains(t, snippet, want)

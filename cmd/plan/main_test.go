@@ -95,7 +95,7 @@ func TestDevPlanJSON(t *testing.T) {
 	for _, rule := range p.Network.Rules {
 		assert.NotEqual(t, "0.0.0.0/0", rule.Peer, "%+v", rule)
 	}
-	assert.Contains(t, p.Outputs["notebookSnippet"], "connect_temp")
+	assert.Contains(t, p.Outputs["notebookSnippet"], "get_cluster_credentials(")
 }
 
 func TestDevPlanText(t *testing.T) {
