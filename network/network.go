@@ -234,6 +234,11 @@ func newNatGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, block s
 	if err != nil {
 		return fmt.Errorf("public subnet: %w", err)
 	}
+	// With VpcId the provider attaches the gateway as part of creating it
+	// and waits until attached (terraform-provider-aws internet_gateway.go,
+	// attachInternetGateway → waitInternetGatewayAttached), so depending on
+	// this one resource is enough; a separate ec2.InternetGatewayAttachment
+	// would add a resource and must then not be combined with VpcId.
 	gateway, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
 		Tags:  pulumi.StringMap{"Name": pulumi.String(name + "-igw")},
@@ -268,11 +273,14 @@ func newNatGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, block s
 	if err != nil {
 		return fmt.Errorf("NAT address: %w", err)
 	}
+	// AWS fails a NAT gateway whose VPC has no internet gateway attached
+	// (Gateway.NotAttached), and nothing in its inputs says so: the
+	// provider's aws_nat_gateway docs recommend this explicit dependency.
 	nat, err := ec2.NewNatGateway(ctx, name+"-nat", &ec2.NatGatewayArgs{
 		AllocationId: address.AllocationId,
 		SubnetId:     public.ID(),
 		Tags:         pulumi.StringMap{"Name": pulumi.String(name + "-nat")},
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{gateway}))
 	if err != nil {
 		return fmt.Errorf("NAT gateway: %w", err)
 	}

@@ -150,6 +150,8 @@ func TestDemoNATOnlyWhenAsked(t *testing.T) {
 	assert.Equal(t, publicSubnet.ID, nat.String("subnetId"), "the NAT gateway sits in the public subnet")
 	assert.Equal(t, one(t, withNAT, eipType, "consumer-network-nat").Output("allocationId"), nat.String("allocationId"))
 	gateway := one(t, withNAT, internetGatewayType, "consumer-network-igw")
+	assert.Equal(t, one(t, withNAT, vpcType, "consumer-network-vpc").ID, gateway.String("vpcId"), "attached by the gateway resource itself")
+	assert.Contains(t, nat.Dependencies, gateway.URN, "AWS refuses a NAT gateway before the internet gateway is attached (Gateway.NotAttached)")
 
 	defaultRoutes := map[string]string{} // route table → target
 	for _, route := range withNAT.OfType(routeType) {
