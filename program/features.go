@@ -1,6 +1,9 @@
 package program
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -126,6 +129,15 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 // producer's bucket, and returns the offline-store role.
 func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) (pulumi.StringOutput, error) {
 	f := cfg.FeatureStore
+	featureGroups := f.FeatureGroups
+	if !f.BucketReady() {
+		// First of two steps: the role exists only after this run, and the
+		// bucket's owner must admit it before any feature group writes.
+		featureGroups = nil
+		if err := ctx.Log.Warn(featureGroupsPending(f), nil); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
 	var studioRole *featurestore.Role
 	if f.StudioReadAccess {
 		studioRole = &featurestore.Role{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
@@ -141,7 +153,7 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 		Prefix:            f.Prefix,
 		KeyAdministrators: f.KeyAdministrators,
 		StudioRole:        studioRole,
-		FeatureGroups:     f.FeatureGroups,
+		FeatureGroups:     featureGroups,
 		Protect:           cfg.Protect,
 	})
 	if err != nil {
@@ -150,8 +162,22 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 	ctx.Export("featureGroups", store.FeatureGroupNames)
 	ctx.Export("offlineStoreUri", store.OfflineStoreURI)
 	ctx.Export("featureStoreKeyArn", store.KeyArn)
-	if !f.Bucket.Create && !f.Bucket.ManagePolicy {
+	if f.OwnerAppliesPolicy() {
 		ctx.Export("featureStoreBucketPolicy", store.BucketPolicy)
 	}
 	return store.RoleArn, nil
+}
+
+// featureGroupsPending tells the engineer running pulumi up what the second
+// step of an existing, owner-managed offline store bucket is.
+func featureGroupsPending(f *config.FeatureStore) string {
+	names := make([]string, len(f.FeatureGroups))
+	for i, group := range f.FeatureGroups {
+		names[i] = group.Name
+	}
+	return fmt.Sprintf("featureStore: feature groups %s are not created yet. Step 1 of 2 is done: "+
+		"the owner of bucket %s must now merge the stack output featureStoreBucketPolicy "+
+		"(pulumi stack output featureStoreBucketPolicy) into the bucket's policy. "+
+		"Step 2: then set featureStore.bucketPolicyApplied: true and run pulumi up again.",
+		strings.Join(names, ", "), f.Bucket.Name)
 }
