@@ -32,6 +32,13 @@ type Grant struct {
 	KeyActions []string
 }
 
+// AccessLogs is a destination for S3 server access logs: a bucket of the same
+// account and region, and a key prefix in it.
+type AccessLogs struct {
+	Bucket pulumi.StringInput
+	Prefix string
+}
+
 // DataBucket is the producer's bucket and what grants others access to it.
 type DataBucket struct {
 	pulumi.ResourceState
@@ -68,6 +75,9 @@ type DataBucketArgs struct {
 	Prefixes []string
 	// Grants are who may do what. Required.
 	Grants []Grant
+	// AccessLogs is where a created bucket's S3 server access logs go, so
+	// that who read the data has an answer. Required with Create.
+	AccessLogs *AccessLogs
 	// Protect guards a created bucket and its key against deletion.
 	Protect bool
 }
@@ -175,6 +185,15 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	}
 	if err := Private(ctx, name, bucket, parent); err != nil {
 		return nil, nil, err
+	}
+	if logs := args.AccessLogs; logs != nil {
+		if _, err := s3.NewBucketLoggingV2(ctx, name+"-access-logs", &s3.BucketLoggingV2Args{
+			Bucket:       bucket.ID(),
+			TargetBucket: logs.Bucket,
+			TargetPrefix: pulumi.String(logs.Prefix),
+		}, parent); err != nil {
+			return nil, nil, fmt.Errorf("access logging: %w", err)
+		}
 	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
 		Bucket:                  bucket.ID(),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/logbucket"
 	"github.com/studio-redshift/studio-redshift/notebook"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
@@ -36,7 +37,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 
 // clusterSecurityGroup is the configured cluster's security group, or the one
 // of the cluster the program creates (with the cluster).
-func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc) (pulumi.StringInput, error) {
+func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *logbucket.LogBucket) (pulumi.StringInput, error) {
 	redshift := cfg.Producer.Redshift
 	if !redshift.Create {
 		return pulumi.String(redshift.SecurityGroupID), nil
@@ -50,6 +51,10 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 		NodeType:          redshift.NodeType,
 		NodeCount:         redshift.NodeCount,
 		MasterUsername:    redshift.MasterUsername,
+		Region:            cfg.Region,
+		S3PrefixListID:    clusterVPC.s3PrefixListID,
+		RouteTableIDs:     clusterVPC.routeTableIDs(),
+		LogBucket:         logs.BucketName,
 		Protect:           cfg.Protect,
 	}, pulumi.Provider(provider))
 	if err != nil {

@@ -13,20 +13,21 @@ import (
 	"github.com/studio-redshift/studio-redshift/databucket"
 	"github.com/studio-redshift/studio-redshift/featurestore"
 	"github.com/studio-redshift/studio-redshift/guardrails"
+	"github.com/studio-redshift/studio-redshift/logbucket"
 	"github.com/studio-redshift/studio-redshift/notebook"
 )
 
 // newFeatures builds the configured sibling features and returns the roles
 // the program made for SageMaker to run as, which alone may be passed to it.
-func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer) (pulumi.StringArray, error) {
+func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer, producerLogs *logbucket.LogBucket) (pulumi.StringArray, error) {
 	sageMakerRoles := pulumi.StringArray{studio.ExecutionRoleArn}
 	if cfg.Athena != nil {
-		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer); err != nil {
+		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer, producerLogs); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.FeatureStore != nil {
-		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, providers.producer, providers.consumer)
+		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, providers.producer, providers.consumer, producerLogs)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +62,7 @@ func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 // newAthena lets Studio and Athena in the consumer account read the
 // producer's bucket: the bucket side in the producer account, the workgroup
 // and catalog in the consumer account.
-func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) error {
+func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) error {
 	a := cfg.Athena
 	readers := []pulumi.StringInput{studio.ExecutionRoleArn}
 	for _, principal := range a.Principals {
@@ -76,6 +77,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 		KeyArn:       a.Bucket.KMSKeyArn,
 		ManagePolicy: a.Bucket.ManagePolicy,
 		Prefixes:     a.Bucket.Prefixes,
+		AccessLogs:   accessLogs(producerLogs, a.Bucket.ProducerBucket),
 		Grants: []databucket.Grant{{
 			Sid:           "AthenaRead",
 			Principals:    readers,
@@ -127,7 +129,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 
 // newFeatureStore builds the Feature Store whose offline store is the
 // producer's bucket, and returns the offline-store role.
-func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) (pulumi.StringOutput, error) {
+func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) (pulumi.StringOutput, error) {
 	f := cfg.FeatureStore
 	featureGroups := f.FeatureGroups
 	if !f.BucketReady() {
@@ -150,6 +152,7 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 		Account:           cfg.Consumer.AccountID,
 		ProducerAccount:   cfg.Producer.AccountID,
 		Bucket:            f.Bucket,
+		AccessLogs:        accessLogs(producerLogs, f.Bucket),
 		Prefix:            f.Prefix,
 		KeyAdministrators: f.KeyAdministrators,
 		StudioRole:        studioRole,

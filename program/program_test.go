@@ -126,7 +126,7 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 func expectedProvider(r offline.Resource) string {
 	parent := resource.URN(r.Parent)
 	switch parent.Type() {
-	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket":
+	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket", "studioredshift:index:LogBucket":
 		return "producer"
 	case "studioredshift:index:Network":
 		if strings.HasPrefix(parent.Name(), "producer") {

@@ -123,7 +123,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 95, "producer": 39}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 95, "producer": 49}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
