@@ -238,6 +238,23 @@ func Private(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulum
 	return nil
 }
 
+// EncryptWithS3Keys sets a bucket's default encryption to S3-managed keys
+// (SSE-S3), for buckets whose writers cannot use a KMS key: Athena results,
+// and the log bucket, since AWS log delivery writes only to SSE-S3 buckets.
+func EncryptWithS3Keys(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulumi.ResourceOption) error {
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent); err != nil {
+		return fmt.Errorf("%s encryption: %w", name, err)
+	}
+	return nil
+}
+
 // BucketPolicy grants each grant's principals their actions, on the prefixes
 // only, and refuses requests without TLS. No aws:SourceVpc or aws:SourceVpce
 // condition: Athena reads S3 from its own network, not through the caller's

@@ -74,15 +74,8 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	}
 	// AWS: Redshift audit logging and S3 server access logging both write
 	// only to buckets encrypted with S3-managed keys (SSE-S3), not SSE-KMS.
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("log bucket encryption: %w", err)
+	if err := databucket.EncryptWithS3Keys(ctx, name, bucket, parent); err != nil {
+		return nil, err
 	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
 		Bucket:                  bucket.ID(),
