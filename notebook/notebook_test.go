@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -159,4 +160,65 @@ func TestLifecycleScriptSources(t *testing.T) {
 	assert.Contains(t, install, `boto3.client("codeartifact", region_name=region)`, "boto3 reaches the regional endpoint")
 	assert.Contains(t, install, `export PIP_INDEX_URL="https://aws:${token}@"'ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/'`)
 	assert.NotContains(t, install, "set -x", "the token never reaches the log")
+}
+
+// runLifecycleScript runs the script with fake commands first on the PATH
+// and the log in a temporary directory, and returns the log's path once the
+// script itself has ended.
+func runLifecycleScript(t *testing.T, mirror *config.Mirror, fakes map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	for name, body := range fakes {
+		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755))
+	}
+	log := filepath.Join(dir, "install.log")
+	cmd := exec.Command("bash", "-c", strings.ReplaceAll(LifecycleScript(mirror), InstallLog, log))
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the lifecycle script always succeeds: %s", out)
+	assert.Less(t, time.Since(start), 3*time.Second, "it does not wait for the install")
+	return log
+}
+
+// eventuallyLogs waits for the background install to write want to its log.
+func eventuallyLogs(t *testing.T, log, want string) {
+	t.Helper()
+	assert.Eventually(t, func() bool {
+		text, _ := os.ReadFile(log)
+		return strings.Contains(string(text), want)
+	}, 5*time.Second, 20*time.Millisecond, "%s never logged %q", log, want)
+}
+
+func TestLifecycleScriptRunsTheInstallInTheBackground(t *testing.T) {
+	for _, tool := range []string{"bash", "timeout", "nohup", "mktemp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found", tool)
+		}
+	}
+	t.Run("an index that hangs, then fails", func(t *testing.T) {
+		generic, err := config.ParseMirror("https://pypi.example.com/simple")
+		require.NoError(t, err)
+		log := runLifecycleScript(t, generic, map[string]string{"pip": `echo "pip from $PIP_INDEX_URL"; sleep 1; exit 1` + "\n"})
+		eventuallyLogs(t, log, "pip from https://pypi.example.com/simple")
+	})
+	t.Run("CodeArtifact token handed to pip", func(t *testing.T) {
+		log := runLifecycleScript(t, codeArtifactMirror(t), map[string]string{
+			"python3": "echo token-123\n",
+			"pip":     `echo "pip from $PIP_INDEX_URL"` + "\n",
+		})
+		eventuallyLogs(t, log, "pip from https://aws:token-123@ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/")
+		eventuallyLogs(t, log, "awswrangler installed")
+	})
+	t.Run("no CodeArtifact token", func(t *testing.T) {
+		log := runLifecycleScript(t, codeArtifactMirror(t), map[string]string{
+			"python3": "echo AccessDenied >&2; exit 1\n",
+			"pip":     "echo pip must not run\n",
+		})
+		eventuallyLogs(t, log, "no CodeArtifact token")
+		text, _ := os.ReadFile(log)
+		assert.NotContains(t, string(text), "pip must not run")
+	})
 }
