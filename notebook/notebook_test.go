@@ -78,24 +78,37 @@ func TestRedshiftSnippetRefusesASharedSpace(t *testing.T) {
 	require.True(t, ok)
 	function, _, ok = strings.Cut(function, "\n\n\n")
 	require.True(t, ok)
+
+	// One interpreter for every case: the snippet's function reads each
+	// metadata file in turn, and the outcome is printed per file.
 	dir := t.TempDir()
-	for name, metadata := range map[string]string{"no name": `{"SpaceName": "team"}`, "empty name": `{"UserProfileName": ""}`, "a user": `{"UserProfileName": "alice"}`} {
-		t.Run(name, func(t *testing.T) {
-			file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
-			require.NoError(t, os.WriteFile(file, []byte(metadata), 0o600))
-			program := "import json\ndef get_userprofile_name():" +
-				strings.ReplaceAll(function, "/opt/ml/metadata/resource-metadata.json", file) +
-				"\nprint(get_userprofile_name())\n"
-			out, err := exec.Command(python, "-c", program).CombinedOutput()
-			if name == "a user" {
-				require.NoError(t, err, "%s", out)
-				assert.Equal(t, "alice\n", string(out))
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, string(out), "shared space")
-			assert.Contains(t, string(out), "private space")
-		})
+	cases := map[string]string{"no name": `{"SpaceName": "team"}`, "empty name": `{"UserProfileName": ""}`, "a user": `{"UserProfileName": "alice"}`}
+	var files []string
+	for name, metadata := range cases {
+		file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		require.NoError(t, os.WriteFile(file, []byte(metadata), 0o600))
+		files = append(files, file)
+	}
+	program := "import json, sys\n" +
+		"def get_userprofile_name(path):" + strings.ReplaceAll(function, `"/opt/ml/metadata/resource-metadata.json"`, "path") + "\n" +
+		"for path in sys.argv[1:]:\n" +
+		"    try:\n" +
+		"        print(path, 'user', get_userprofile_name(path))\n" +
+		"    except RuntimeError as error:\n" +
+		"        print(path, 'refused', error)\n"
+	out, err := exec.Command(python, append([]string{"-S", "-c", program}, files...)...).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	results := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		path, result, _ := strings.Cut(line, " ")
+		results[path] = result
+	}
+	assert.Equal(t, "user alice", results[filepath.Join(dir, "a-user.json")])
+	for _, name := range []string{"no-name", "empty-name"} {
+		result := results[filepath.Join(dir, name+".json")]
+		assert.True(t, strings.HasPrefix(result, "refused "), "%s: %s", name, result)
+		assert.Contains(t, result, "shared space")
+		assert.Contains(t, result, "private space")
 	}
 }
 
