@@ -72,8 +72,10 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	if err := databucket.Private(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}
-	// AWS: Redshift audit logging and S3 server access logging both write
-	// only to buckets encrypted with S3-managed keys (SSE-S3), not SSE-KMS.
+	// S3-managed keys, not KMS: server access logs are delivered only to a
+	// bucket whose default encryption is SSE-S3 (S3 user guide, "Enabling
+	// Amazon S3 server access logging"); that Redshift's audit log delivery
+	// takes the same is on the README's verify-on-first-deploy list.
 	if err := databucket.EncryptWithS3Keys(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}
