@@ -154,15 +154,8 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	if err := databucket.Private(ctx, name+"-results", bucket, parent); err != nil {
 		return nil, err
 	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-results-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("results encryption: %w", err)
+	if err := databucket.EncryptWithS3Keys(ctx, name+"-results", bucket, parent); err != nil {
+		return nil, err
 	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-results-expiry", &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: bucket.ID(),

@@ -183,7 +183,13 @@ func (v ConsumerVPC) CreatesVPC() bool { return v.ID == "" }
 // that installs awswrangler: they need a way to a package index, through a
 // NAT gateway or a mirror.
 func (c *Config) InstallsPackages() bool {
-	return (c.Consumer.VPC.CreatesVPC() && c.Consumer.VPC.NatGateway) || c.Consumer.Studio.PipIndexURL != ""
+	return c.InternetEgress() || c.Consumer.Studio.PipIndexURL != ""
+}
+
+// InternetEgress reports whether Studio apps may open HTTPS connections to the
+// internet: only through the NAT gateway of a created consumer VPC.
+func (c *Config) InternetEgress() bool {
+	return c.Consumer.VPC.CreatesVPC() && c.Consumer.VPC.NatGateway
 }
 
 // Partition is the ARN partition of the configured region.

@@ -193,7 +193,7 @@ func TestParseAcceptedVariants(t *testing.T) {
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, "vpce-0a1b2c3d4e5f60718", c.Consumer.VPC.S3GatewayEndpointID)
 			}},
-		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple") },
+		{"a package mirror", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", codeArtifactURL) },
 			func(t *testing.T, c *Config) { assert.True(t, c.InstallsPackages()) }},
 		{"GovCloud partition", func(r map[string]any) { r["region"] = "us-gov-west-1" },
 			func(t *testing.T, c *Config) {

@@ -20,8 +20,13 @@ type FeatureStore struct {
 	// offline store's KMS key.
 	KeyAdministrators []string `json:"keyAdministrators,omitempty"`
 	// StudioReadAccess lets the Studio execution role read the offline store.
-	StudioReadAccess bool           `json:"studioReadAccess,omitempty"`
-	FeatureGroups    []FeatureGroup `json:"featureGroups"`
+	StudioReadAccess bool `json:"studioReadAccess,omitempty"`
+	// BucketPolicyApplied says that the owner of an existing bucket whose
+	// policy the program does not write has applied featureStoreBucketPolicy.
+	// Until then no feature group is created: its first write to the offline
+	// store would be refused.
+	BucketPolicyApplied bool           `json:"bucketPolicyApplied,omitempty"`
+	FeatureGroups       []FeatureGroup `json:"featureGroups"`
 }
 
 // FeatureGroup is one feature group.
@@ -54,6 +59,20 @@ var (
 	featureNamePattern      = regexp.MustCompile(`^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$`)
 )
 
+// OwnerAppliesPolicy reports whether the bucket's owner, not the program,
+// applies the offline store's bucket policy: an existing bucket without
+// managePolicy.
+func (f *FeatureStore) OwnerAppliesPolicy() bool {
+	return !f.Bucket.Create && !f.Bucket.ManagePolicy
+}
+
+// BucketReady reports whether the bucket admits the offline-store role, so
+// that feature groups may be created: the program writes the policy, or the
+// owner has applied it (two-step flow, see the README).
+func (f *FeatureStore) BucketReady() bool {
+	return !f.OwnerAppliesPolicy() || f.BucketPolicyApplied
+}
+
 // OnlineStore reports whether any feature group has an online store.
 func (f *FeatureStore) OnlineStore() bool {
 	return slices.ContainsFunc(f.FeatureGroups, func(g FeatureGroup) bool { return g.OnlineStore })
@@ -78,6 +97,8 @@ func (c *Config) checkFeatureStore(p *problems) {
 		p.add("featureStore.bucket.name", "%q is also athena.bucket.name; one bucket cannot be created or have its policy written twice, so use two buckets", f.Bucket.Name)
 	}
 	checkPrefix(p, "featureStore.prefix", f.Prefix)
+	forbid(p, "featureStore.bucketPolicyApplied", f.BucketPolicyApplied && !f.OwnerAppliesPolicy(),
+		"only applies to an existing bucket whose owner applies the policy (no bucket.create, no bucket.managePolicy); here the program writes the policy: remove it")
 	checkPrincipals(p, "featureStore.keyAdministrators", f.KeyAdministrators, c.Consumer.AccountID)
 
 	if len(f.FeatureGroups) == 0 {

@@ -57,6 +57,7 @@ func TestParseFeatureStoreRejects(t *testing.T) {
 		{"key administrator of the producer", func(f map[string]any) {
 			f["keyAdministrators"] = []any{"arn:aws:iam::111111111111:role/Administrator"}
 		}, "featureStore.keyAdministrators[0]", "only principals of the consumer account"},
+		{"policy applied by hand to a bucket the program manages", func(f map[string]any) { f["bucketPolicyApplied"] = true }, "featureStore.bucketPolicyApplied", "the program writes the policy"},
 		{"no feature groups", func(f map[string]any) { f["featureGroups"] = []any{} }, "featureStore.featureGroups", "at least one feature group"},
 		{"invalid group name", func(f map[string]any) { group(f)["name"] = "customers.v2" }, "featureStore.featureGroups[0].name", "not a feature group name"},
 		{"group twice", func(f map[string]any) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -441,11 +440,7 @@ func (c *Config) checkStudio(p *problems) {
 		}
 		seen[name] = true
 	}
-	if s.PipIndexURL != "" {
-		if u, err := url.Parse(s.PipIndexURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			p.add("consumer.studio.pipIndexUrl", "%q is not an https URL of a package index, such as https://pypi.example.com/simple", s.PipIndexURL)
-		}
-	}
+	c.checkMirror(p)
 	for i, arn := range s.ExecutionRolePolicyArns {
 		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)
 		match := policyArnPattern.FindStringSubmatch(arn)

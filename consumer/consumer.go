@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sagemaker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
@@ -83,6 +84,10 @@ type ConsumerArgs struct {
 	// LifecycleScript, if set, runs at every JupyterLab start as each user
 	// profile's default lifecycle configuration.
 	LifecycleScript string
+	// PackageMirror is the index the lifecycle script installs from; a
+	// CodeArtifact repository gets the execution role the right to read it.
+	// Optional.
+	PackageMirror *config.Mirror
 	// Protect guards the domain and the KMS key against deletion.
 	Protect bool
 }
@@ -114,6 +119,10 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		}, parent); err != nil {
 			return nil, fmt.Errorf("execution role policy %s: %w", policyName, err)
 		}
+	}
+
+	if err := newPackageMirrorPolicy(ctx, name, args, executionRole, parent); err != nil {
+		return nil, err
 	}
 
 	homeKey, err := datakey.New(ctx, name+"-home-key", "Encrypts the home EFS of SageMaker Studio domain "+args.DomainName, nil, args.Protect, parent)

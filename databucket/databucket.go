@@ -32,6 +32,13 @@ type Grant struct {
 	KeyActions []string
 }
 
+// AccessLogs is a destination for S3 server access logs: a bucket of the same
+// account and region, and a key prefix in it.
+type AccessLogs struct {
+	Bucket pulumi.StringInput
+	Prefix string
+}
+
 // DataBucket is the producer's bucket and what grants others access to it.
 type DataBucket struct {
 	pulumi.ResourceState
@@ -68,6 +75,9 @@ type DataBucketArgs struct {
 	Prefixes []string
 	// Grants are who may do what. Required.
 	Grants []Grant
+	// AccessLogs is where a created bucket's S3 server access logs go, so
+	// that who read the data has an answer. Required with Create.
+	AccessLogs *AccessLogs
 	// Protect guards a created bucket and its key against deletion.
 	Protect bool
 }
@@ -176,6 +186,15 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	if err := Private(ctx, name, bucket, parent); err != nil {
 		return nil, nil, err
 	}
+	if logs := args.AccessLogs; logs != nil {
+		if _, err := s3.NewBucketLoggingV2(ctx, name+"-access-logs", &s3.BucketLoggingV2Args{
+			Bucket:       bucket.ID(),
+			TargetBucket: logs.Bucket,
+			TargetPrefix: pulumi.String(logs.Prefix),
+		}, parent); err != nil {
+			return nil, nil, fmt.Errorf("access logging: %w", err)
+		}
+	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
 		Bucket:                  bucket.ID(),
 		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
@@ -215,6 +234,23 @@ func Private(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulum
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
 	}, parent); err != nil {
 		return fmt.Errorf("%s ownership controls: %w", name, err)
+	}
+	return nil
+}
+
+// EncryptWithS3Keys sets a bucket's default encryption to S3-managed keys
+// (SSE-S3), for buckets whose writers cannot use a KMS key: Athena results,
+// and the log bucket, since AWS log delivery writes only to SSE-S3 buckets.
+func EncryptWithS3Keys(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulumi.ResourceOption) error {
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent); err != nil {
+		return fmt.Errorf("%s encryption: %w", name, err)
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ type FeatureStoreArgs struct {
 	// Bucket and Prefix are the offline store in the producer account. Required.
 	Bucket config.ProducerBucket
 	Prefix string
+	// AccessLogs receives a created bucket's S3 server access logs.
+	// Required when the bucket is created.
+	AccessLogs *databucket.AccessLogs
 	// KeyAdministrators administer the key, next to the account root.
 	KeyAdministrators []string
 	// StudioRole, when set, may read the offline store from notebooks. Optional.
@@ -149,6 +152,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		Create:       args.Bucket.Create,
 		ManagePolicy: args.Bucket.ManagePolicy,
 		Prefixes:     []string{args.Prefix},
+		AccessLogs:   args.AccessLogs,
 		Grants:       grants,
 		Protect:      args.Protect,
 	}, parent, pulumi.Provider(args.ProducerProvider))

@@ -61,6 +61,23 @@ func PeeringRoutes(ctx *pulumi.Context, name, side string, tables []Ref, destina
 	return nil
 }
 
+// NewS3GatewayEndpoint routes S3 through a gateway endpoint from the given
+// route tables. AWS: a route table takes one gateway endpoint route per
+// service, so a table that already routes S3 through another endpoint fails.
+func NewS3GatewayEndpoint(ctx *pulumi.Context, name, region string, vpcID pulumi.StringInput, routeTableIDs pulumi.StringArrayInput, opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
+	gateway, err := ec2.NewVpcEndpoint(ctx, name, &ec2.VpcEndpointArgs{
+		VpcId:           vpcID,
+		ServiceName:     pulumi.String(EndpointServiceName(region, "s3")),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   routeTableIDs,
+		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("S3 gateway endpoint: %w", err)
+	}
+	return gateway, nil
+}
+
 // Network is a created VPC.
 type Network struct {
 	pulumi.ResourceState
@@ -72,6 +89,9 @@ type Network struct {
 	PrivateRouteTables []Ref
 	// AvailabilityZones are the zones of the private subnets, in order.
 	AvailabilityZones []string
+	// S3PrefixListID is the S3 prefix list of the S3 gateway endpoint, for
+	// security group rules; unset without one.
+	S3PrefixListID pulumi.StringOutput
 }
 
 // NetworkArgs are the inputs of NewNetwork. Create it with the account's
@@ -179,15 +199,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		for _, table := range comp.PrivateRouteTables {
 			routeTableIDs = append(routeTableIDs, table.ID)
 		}
-		if _, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
-			VpcId:           vpc.ID(),
-			ServiceName:     pulumi.String(EndpointServiceName(args.Region, "s3")),
-			VpcEndpointType: pulumi.String("Gateway"),
-			RouteTableIds:   routeTableIDs,
-			Tags:            tags("-s3"),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("S3 gateway endpoint: %w", err)
+		gateway, err := NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, vpc.ID(), routeTableIDs, parent)
+		if err != nil {
+			return nil, err
 		}
+		comp.S3PrefixListID = gateway.PrefixListId
 	}
 	if err := newFlowLogs(ctx, name, vpc, args, parent); err != nil {
 		return nil, err
@@ -234,6 +250,11 @@ func newNatGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, block s
 	if err != nil {
 		return fmt.Errorf("public subnet: %w", err)
 	}
+	// With VpcId the provider attaches the gateway as part of creating it
+	// and waits until attached (terraform-provider-aws internet_gateway.go,
+	// attachInternetGateway → waitInternetGatewayAttached), so depending on
+	// this one resource is enough; a separate ec2.InternetGatewayAttachment
+	// would add a resource and must then not be combined with VpcId.
 	gateway, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
 		Tags:  pulumi.StringMap{"Name": pulumi.String(name + "-igw")},
@@ -268,11 +289,14 @@ func newNatGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, block s
 	if err != nil {
 		return fmt.Errorf("NAT address: %w", err)
 	}
+	// AWS fails a NAT gateway whose VPC has no internet gateway attached
+	// (Gateway.NotAttached), and nothing in its inputs says so: the
+	// provider's aws_nat_gateway docs recommend this explicit dependency.
 	nat, err := ec2.NewNatGateway(ctx, name+"-nat", &ec2.NatGatewayArgs{
 		AllocationId: address.AllocationId,
 		SubnetId:     public.ID(),
 		Tags:         pulumi.StringMap{"Name": pulumi.String(name + "-nat")},
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{gateway}))
 	if err != nil {
 		return fmt.Errorf("NAT gateway: %w", err)
 	}

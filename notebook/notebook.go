@@ -5,8 +5,11 @@ package notebook
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/studio-redshift/studio-redshift/config"
 )
 
 // Redshift are the values the Redshift snippet needs.
@@ -18,42 +21,64 @@ type Redshift struct {
 	DBGroups          []string
 }
 
-// The snippet follows the seed article's flow: assume the producer role, then
-// connect_temp as the user profile name. Values enter as JSON literals, which
-// are valid Python string and list literals.
+// The snippet follows the seed article's flow (assume the producer role as
+// the user profile), then asks for the database credentials itself:
+// awswrangler's connect_temp sends no DbName, and the producer role's policy
+// refuses a request without it. Values enter as JSON literals, which are
+// valid Python string and list literals.
 var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import json
 
 import awswrangler as wr
 import boto3
+import redshift_connector
 
 REGION = {{py .Region}}
 PRODUCER_ROLE_ARN = {{py .ProducerRoleArn}}
+CLUSTER_IDENTIFIER = {{py .ClusterIdentifier}}
+DATABASE = {{py .Database}}
 
 
 def get_userprofile_name():
     """The Studio user profile name: also this session's SourceIdentity and your Redshift user."""
     with open("/opt/ml/metadata/resource-metadata.json") as metadata_file:
-        return json.load(metadata_file)["UserProfileName"]
+        name = json.load(metadata_file).get("UserProfileName")
+    if not name:
+        raise RuntimeError(
+            "This notebook runs in a shared space, which belongs to no user profile; "
+            "Redshift access is per user: open the notebook in a private space of your own."
+        )
+    return name
 
 
 user = get_userprofile_name()
 # The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
 sts = boto3.client("sts", region_name=REGION, endpoint_url=f"https://sts.{REGION}.amazonaws.com")
 credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
-redshift_session = boto3.Session(
+redshift = boto3.Session(
     aws_access_key_id=credentials["AccessKeyId"],
     aws_secret_access_key=credentials["SecretAccessKey"],
     aws_session_token=credentials["SessionToken"],
     region_name=REGION,
-)
+).client("redshift")
 
-con_redshift = wr.redshift.connect_temp(
-    cluster_identifier={{py .ClusterIdentifier}},
-    database={{py .Database}},
-    user=user,
-    auto_create=True,
-    db_groups={{py .DBGroups}},
-    boto3_session=redshift_session,
+# DbName is required: the producer role gives credentials for this database only.
+database_credentials = redshift.get_cluster_credentials(
+    ClusterIdentifier=CLUSTER_IDENTIFIER,
+    DbUser=user,
+    DbName=DATABASE,
+{{- if .DBGroups}}
+    DbGroups={{py .DBGroups}},
+{{- end}}
+    AutoCreate=True,
+)
+endpoint = redshift.describe_clusters(ClusterIdentifier=CLUSTER_IDENTIFIER)["Clusters"][0]["Endpoint"]
+con_redshift = redshift_connector.connect(
+    host=endpoint["Address"],
+    port=endpoint["Port"],
+    database=DATABASE,
+    user=database_credentials["DbUser"],
+    password=database_credentials["DbPassword"],
+    ssl=True,
 )
 df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
 `))
@@ -101,9 +126,6 @@ func pyLiteral(value any) (string, error) {
 
 // RedshiftSnippet renders the Redshift notebook code.
 func RedshiftSnippet(values Redshift) (string, error) {
-	if values.DBGroups == nil {
-		values.DBGroups = []string{} // a Python list, not None
-	}
 	var out bytes.Buffer
 	if err := redshiftTemplate.Execute(&out, values); err != nil {
 		return "", err
@@ -111,19 +133,61 @@ func RedshiftSnippet(values Redshift) (string, error) {
 	return out.String(), nil
 }
 
+// InstallLog is where the lifecycle configuration's install writes its
+// output: in the user's home, visible in JupyterLab's file browser.
+const InstallLog = "/home/sagemaker-user/awswrangler-install.log"
+
+// installTimeoutSeconds bounds the install: a mirror that does not answer
+// must not leave pip hanging for the app's whole life.
+const installTimeoutSeconds = 900
+
 // LifecycleScript is the JupyterLab lifecycle configuration that installs AWS
 // SDK for pandas at every app start (a pip install in a notebook does not
-// survive an app restart), from indexURL when set, else from PyPI.
-func LifecycleScript(indexURL string) string {
-	index := ""
-	if indexURL != "" {
-		index = " --index-url " + shellQuote(indexURL)
+// survive an app restart), from the mirror when set, else from PyPI.
+//
+// The install runs in the background, bounded by a timeout, and nothing in
+// it can fail the script: JupyterLab starts whether or not the index
+// answers, and the log says what happened. For a CodeArtifact mirror the
+// install first fetches a short-lived token with boto3 (which the SageMaker
+// Distribution images ship) through the regional endpoint.
+func LifecycleScript(mirror *config.Mirror) string {
+	var install strings.Builder
+	install.WriteString("set -u\n")
+	switch {
+	case mirror == nil:
+		install.WriteString("echo \"$(date -u +%FT%TZ) installing awswrangler from PyPI\"\n")
+	case mirror.CodeArtifact != nil:
+		repo := mirror.CodeArtifact
+		host := repo.Domain + "-" + repo.Owner + ".d.codeartifact." + repo.Region + ".amazonaws.com"
+		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from CodeArtifact repository %s/%s\"\n", repo.Domain, repo.Repository)
+		// The token goes into pip's environment, never onto a command line
+		// or into the log.
+		fmt.Fprintf(&install, "token=$(python3 -c %s %s %s %s) || { echo \"no CodeArtifact token (see the error above); awswrangler not installed\"; exit 1; }\n",
+			shellQuote(codeArtifactToken), shellQuote(repo.Region), shellQuote(repo.Domain), shellQuote(repo.Owner))
+		fmt.Fprintf(&install, "export PIP_INDEX_URL=\"https://aws:${token}@\"%s\n", shellQuote(host+"/pypi/"+repo.Repository+"/simple/"))
+	default:
+		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from \"%s\n", shellQuote(mirror.IndexURL))
+		fmt.Fprintf(&install, "export PIP_INDEX_URL=%s\n", shellQuote(mirror.IndexURL))
 	}
+	install.WriteString("pip install --quiet --upgrade awswrangler && echo \"$(date -u +%FT%TZ) awswrangler installed\"\n")
+
 	return "#!/bin/bash\n" +
-		"# Installs AWS SDK for pandas for the notebooks of this Studio domain.\n" +
-		"set -eux\n" +
-		"pip install --quiet --upgrade" + index + " awswrangler\n"
+		"# Installs AWS SDK for pandas for the notebooks of this Studio domain, in\n" +
+		"# the background and within " + fmt.Sprint(installTimeoutSeconds/60) + " minutes: JupyterLab starts whether or not\n" +
+		"# the package index answers. The log: " + InstallLog + "\n" +
+		"install_script=$(mktemp)\n" +
+		"cat >\"$install_script\" <<'INSTALL'\n" +
+		install.String() +
+		"INSTALL\n" +
+		fmt.Sprintf("nohup timeout %d bash \"$install_script\" >%s 2>&1 &\n", installTimeoutSeconds, InstallLog) +
+		"exit 0\n"
 }
+
+// codeArtifactToken prints a CodeArtifact authorization token: region,
+// domain and domain owner are its arguments. 900 seconds, the shortest a
+// token lasts, is ample for one install.
+const codeArtifactToken = `import sys, boto3; region, domain, owner = sys.argv[1:]; ` +
+	`print(boto3.client("codeartifact", region_name=region).get_authorization_token(domain=domain, domainOwner=owner, durationSeconds=900)["authorizationToken"])`
 
 // shellQuote quotes a value for a POSIX shell.
 func shellQuote(value string) string {

@@ -1,11 +1,17 @@
 package notebook
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studio-redshift/studio-redshift/config"
 )
 
 func TestRedshiftSnippet(t *testing.T) {
@@ -20,31 +26,212 @@ func TestRedshiftSnippet(t *testing.T) {
 	for _, want := range []string{
 		`REGION = "eu-west-1"`,
 		`PRODUCER_ROLE_ARN = "arn:aws:iam::111111111111:role/producer-role-1a2b3c4"`,
+		`CLUSTER_IDENTIFIER = "analytics"`,
+		`DATABASE = "dev"`,
 		`sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)`,
-		`cluster_identifier="analytics"`,
-		`database="dev"`,
-		`user=user,`,
-		`db_groups=["analysts","readers"]`,
-		`json.load(metadata_file)["UserProfileName"]`,
+		`json.load(metadata_file).get("UserProfileName")`,
 	} {
 		assert.Contains(t, snippet, want)
 	}
+	assert.Equal(t, []string{
+		"ClusterIdentifier=CLUSTER_IDENTIFIER",
+		"DbUser=user",
+		"DbName=DATABASE",
+		`DbGroups=["analysts","readers"]`,
+		"AutoCreate=True",
+	}, credentialsRequest(t, snippet), "the producer role's policy requires DbName")
+	assert.Contains(t, snippet, "database=DATABASE,", "connects to the database the credentials are for")
+}
+
+// credentialsRequest is the arguments of the snippet's get_cluster_credentials call.
+func credentialsRequest(t *testing.T, snippet string) []string {
+	t.Helper()
+	_, call, ok := strings.Cut(snippet, "redshift.get_cluster_credentials(\n")
+	require.True(t, ok, snippet)
+	call, _, ok = strings.Cut(call, "\n)\n")
+	require.True(t, ok, snippet)
+	var arguments []string
+	for _, line := range strings.Split(call, "\n") {
+		arguments = append(arguments, strings.TrimSuffix(strings.TrimSpace(line), ","))
+	}
+	return arguments
 }
 
 func TestRedshiftSnippetWithoutGroups(t *testing.T) {
 	snippet, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d"})
 	require.NoError(t, err)
-	assert.Contains(t, snippet, "db_groups=[],", "an empty Python list, never null")
-	assert.False(t, strings.Contains(snippet, "null"))
+	assert.Equal(t, []string{"ClusterIdentifier=CLUSTER_IDENTIFIER", "DbUser=user", "DbName=DATABASE", "AutoCreate=True"},
+		credentialsRequest(t, snippet), "no DbGroups at all when none are configured")
+	assert.NotContains(t, snippet, "null")
 }
 
-func TestLifecycleScript(t *testing.T) {
-	assert.Equal(t, "#!/bin/bash\n"+
-		"# Installs AWS SDK for pandas for the notebooks of this Studio domain.\n"+
-		"set -eux\n"+
-		"pip install --quiet --upgrade awswrangler\n", LifecycleScript(""))
-	assert.Contains(t, LifecycleScript("https://pypi.example.com/simple"),
-		"pip install --quiet --upgrade --index-url 'https://pypi.example.com/simple' awswrangler\n")
-	assert.Contains(t, LifecycleScript("https://x.example/it's"), `--index-url 'https://x.example/it'\''s'`,
+// In a shared space the metadata names no user profile: the snippet stops
+// with a message instead of assuming the role without a user.
+func TestRedshiftSnippetRefusesASharedSpace(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	snippet, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d"})
+	require.NoError(t, err)
+	_, function, ok := strings.Cut(snippet, "def get_userprofile_name():")
+	require.True(t, ok)
+	function, _, ok = strings.Cut(function, "\n\n\n")
+	require.True(t, ok)
+
+	// One interpreter for every case: the snippet's function reads each
+	// metadata file in turn, and the outcome is printed per file.
+	dir := t.TempDir()
+	cases := map[string]string{"no name": `{"SpaceName": "team"}`, "empty name": `{"UserProfileName": ""}`, "a user": `{"UserProfileName": "alice"}`}
+	var files []string
+	for name, metadata := range cases {
+		file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		require.NoError(t, os.WriteFile(file, []byte(metadata), 0o600))
+		files = append(files, file)
+	}
+	program := "import json, sys\n" +
+		"def get_userprofile_name(path):" + strings.ReplaceAll(function, `"/opt/ml/metadata/resource-metadata.json"`, "path") + "\n" +
+		"for path in sys.argv[1:]:\n" +
+		"    try:\n" +
+		"        print(path, 'user', get_userprofile_name(path))\n" +
+		"    except RuntimeError as error:\n" +
+		"        print(path, 'refused', error)\n"
+	out, err := exec.Command(python, append([]string{"-S", "-c", program}, files...)...).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	results := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		path, result, _ := strings.Cut(line, " ")
+		results[path] = result
+	}
+	assert.Equal(t, "user alice", results[filepath.Join(dir, "a-user.json")])
+	for _, name := range []string{"no-name", "empty-name"} {
+		result := results[filepath.Join(dir, name+".json")]
+		assert.True(t, strings.HasPrefix(result, "refused "), "%s: %s", name, result)
+		assert.Contains(t, result, "shared space")
+		assert.Contains(t, result, "private space")
+	}
+}
+
+// codeArtifactMirror is a mirror as configuration would give it.
+func codeArtifactMirror(t *testing.T) *config.Mirror {
+	t.Helper()
+	mirror, err := config.ParseMirror("https://ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/")
+	require.NoError(t, err)
+	require.NotNil(t, mirror.CodeArtifact)
+	return mirror
+}
+
+// syntaxCheck parses a script with bash without running it.
+func syntaxCheck(t *testing.T, script string) {
+	t.Helper()
+	cmd := exec.Command("bash", "-n")
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "bash -n: %s\n%s", out, script)
+}
+
+// installPart is the script the lifecycle configuration writes and runs in
+// the background: the text between the heredoc markers.
+func installPart(t *testing.T, script string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(script, "<<'INSTALL'\n")
+	require.True(t, ok, script)
+	install, _, ok := strings.Cut(rest, "\nINSTALL\n")
+	require.True(t, ok, script)
+	return install
+}
+
+func TestLifecycleScriptNeverHoldsUpJupyterLab(t *testing.T) {
+	generic, err := config.ParseMirror("https://pypi.example.com/simple")
+	require.NoError(t, err)
+	for name, mirror := range map[string]*config.Mirror{"PyPI": nil, "an https mirror": generic, "CodeArtifact": codeArtifactMirror(t)} {
+		t.Run(name, func(t *testing.T) {
+			script := LifecycleScript(mirror)
+			syntaxCheck(t, script)
+			syntaxCheck(t, installPart(t, script))
+			assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"))
+			assert.NotRegexp(t, `(?m)^set -[a-z]*e`, script, "no errexit: a failed install must not fail the app's start")
+			lines := strings.Split(strings.TrimSpace(script), "\n")
+			assert.Equal(t, "exit 0", lines[len(lines)-1], "the script itself always succeeds")
+			assert.Contains(t, lines, `nohup timeout 900 bash "$install_script" >`+InstallLog+` 2>&1 &`,
+				"the install runs in the background, bounded, logged where the user finds it")
+			assert.Contains(t, installPart(t, script), "pip install --quiet --upgrade awswrangler")
+		})
+	}
+}
+
+func TestLifecycleScriptSources(t *testing.T) {
+	assert.NotContains(t, installPart(t, LifecycleScript(nil)), "PIP_INDEX_URL", "PyPI by default")
+
+	generic, err := config.ParseMirror("https://x.example/it's")
+	require.NoError(t, err)
+	assert.Contains(t, installPart(t, LifecycleScript(generic)), `export PIP_INDEX_URL='https://x.example/it'\''s'`,
 		"a quote in the URL cannot break out of the shell word")
+
+	install := installPart(t, LifecycleScript(codeArtifactMirror(t)))
+	assert.Contains(t, install, `'eu-west-1' 'ml-packages' '333333333333')`, "the token is asked of the repository's domain, owner and region")
+	assert.Contains(t, install, `boto3.client("codeartifact", region_name=region)`, "boto3 reaches the regional endpoint")
+	assert.Contains(t, install, `export PIP_INDEX_URL="https://aws:${token}@"'ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/'`)
+	assert.NotContains(t, install, "set -x", "the token never reaches the log")
+}
+
+// runLifecycleScript runs the script with fake commands first on the PATH
+// and the log in a temporary directory, and returns the log's path once the
+// script itself has ended.
+func runLifecycleScript(t *testing.T, mirror *config.Mirror, fakes map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	for name, body := range fakes {
+		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755))
+	}
+	log := filepath.Join(dir, "install.log")
+	cmd := exec.Command("bash", "-c", strings.ReplaceAll(LifecycleScript(mirror), InstallLog, log))
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the lifecycle script always succeeds: %s", out)
+	assert.Less(t, time.Since(start), 3*time.Second, "it does not wait for the install")
+	return log
+}
+
+// eventuallyLogs waits for the background install to write want to its log.
+func eventuallyLogs(t *testing.T, log, want string) {
+	t.Helper()
+	assert.Eventually(t, func() bool {
+		text, _ := os.ReadFile(log)
+		return strings.Contains(string(text), want)
+	}, 5*time.Second, 20*time.Millisecond, "%s never logged %q", log, want)
+}
+
+func TestLifecycleScriptRunsTheInstallInTheBackground(t *testing.T) {
+	for _, tool := range []string{"bash", "timeout", "nohup", "mktemp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found", tool)
+		}
+	}
+	t.Run("an index that hangs, then fails", func(t *testing.T) {
+		generic, err := config.ParseMirror("https://pypi.example.com/simple")
+		require.NoError(t, err)
+		log := runLifecycleScript(t, generic, map[string]string{"pip": `echo "pip from $PIP_INDEX_URL"; sleep 1; exit 1` + "\n"})
+		eventuallyLogs(t, log, "pip from https://pypi.example.com/simple")
+	})
+	t.Run("CodeArtifact token handed to pip", func(t *testing.T) {
+		log := runLifecycleScript(t, codeArtifactMirror(t), map[string]string{
+			"python3": "echo token-123\n",
+			"pip":     `echo "pip from $PIP_INDEX_URL"` + "\n",
+		})
+		eventuallyLogs(t, log, "pip from https://aws:token-123@ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/")
+		eventuallyLogs(t, log, "awswrangler installed")
+	})
+	t.Run("no CodeArtifact token", func(t *testing.T) {
+		log := runLifecycleScript(t, codeArtifactMirror(t), map[string]string{
+			"python3": "echo AccessDenied >&2; exit 1\n",
+			"pip":     "echo pip must not run\n",
+		})
+		eventuallyLogs(t, log, "no CodeArtifact token")
+		text, _ := os.ReadFile(log)
+		assert.NotContains(t, string(text), "pip must not run")
+	})
 }

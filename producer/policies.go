@@ -72,11 +72,22 @@ func TrustPolicy(executionRoleArn string) policy.Document {
 func PermissionPolicy(c Cluster) policy.Document {
 	statements := []policy.Statement{
 		{
-			Sid:       "GetRedshiftCredentials",
-			Effect:    policy.Allow,
-			Action:    []string{"redshift:GetClusterCredentials"},
-			Resource:  []string{c.DBNameArn(), c.DBUserArn(), c.ClusterArn()},
-			Condition: dbUserIsSourceIdentity,
+			Sid:      "GetRedshiftCredentials",
+			Effect:   policy.Allow,
+			Action:   []string{"redshift:GetClusterCredentials"},
+			Resource: []string{c.DBNameArn(), c.DBUserArn(), c.ClusterArn()},
+			// AWS: "If DbName is not specified, DbUser can log on to any
+			// existing database", so the dbname ARN alone limits nothing.
+			// redshift:DbName (a GetClusterCredentials condition key in the
+			// service authorization reference) must equal the configured
+			// database; a request without DbName has no value to match and
+			// is refused.
+			Condition: policy.Condition{
+				"StringEquals": {
+					"redshift:DbUser": dbUserIsSourceIdentity["StringEquals"]["redshift:DbUser"],
+					"redshift:DbName": {c.Database},
+				},
+			},
 		},
 		{
 			Sid:       "DynamicUserCreation",

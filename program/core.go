@@ -6,6 +6,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/logbucket"
 	"github.com/studio-redshift/studio-redshift/notebook"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
@@ -20,7 +21,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		VpcID:                   studioVPC.id,
 		SubnetIDs:               studioVPC.subnetIDs,
 		RouteTableIDs:           studioVPC.routeTableIDs(),
-		InternetEgress:          cfg.Consumer.VPC.CreatesVPC() && cfg.Consumer.VPC.NatGateway,
+		InternetEgress:          cfg.InternetEgress(),
 		S3EndpointBuckets:       s3EndpointBuckets(cfg),
 		S3PrefixListID:          s3PrefixList,
 		InterfaceEndpoints:      interfaceEndpoints(cfg),
@@ -30,13 +31,14 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		ProducerCIDR:            cfg.Producer.VPC.CIDR,
 		RedshiftPort:            cfg.Producer.Redshift.Port,
 		LifecycleScript:         lifecycleScript(cfg),
+		PackageMirror:           cfg.PackageMirror(),
 		Protect:                 cfg.Protect,
 	}, pulumi.Provider(provider))
 }
 
 // clusterSecurityGroup is the configured cluster's security group, or the one
 // of the cluster the program creates (with the cluster).
-func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc) (pulumi.StringInput, error) {
+func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *logbucket.LogBucket) (pulumi.StringInput, error) {
 	redshift := cfg.Producer.Redshift
 	if !redshift.Create {
 		return pulumi.String(redshift.SecurityGroupID), nil
@@ -50,6 +52,10 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 		NodeType:          redshift.NodeType,
 		NodeCount:         redshift.NodeCount,
 		MasterUsername:    redshift.MasterUsername,
+		Region:            cfg.Region,
+		S3PrefixListID:    clusterVPC.s3PrefixListID,
+		RouteTableIDs:     clusterVPC.routeTableIDs(),
+		LogBucket:         logs.BucketName,
 		Protect:           cfg.Protect,
 	}, pulumi.Provider(provider))
 	if err != nil {
@@ -126,7 +132,7 @@ func lifecycleScript(cfg *config.Config) string {
 	if !cfg.InstallsPackages() {
 		return noPackageIndexScript
 	}
-	return notebook.LifecycleScript(cfg.Consumer.Studio.PipIndexURL)
+	return notebook.LifecycleScript(cfg.PackageMirror())
 }
 
 // noPackageIndexScript is the lifecycle script of a Studio that reaches no
@@ -145,6 +151,10 @@ func interfaceEndpoints(cfg *config.Config) []string {
 	}
 	if cfg.FeatureStore != nil && cfg.FeatureStore.OnlineStore() {
 		endpoints = append(endpoints, "sagemaker.featurestore-runtime")
+	}
+	if mirror := cfg.PackageMirror(); mirror != nil && mirror.CodeArtifact != nil {
+		// Also when listed in extraEndpoints: each service once.
+		endpoints = append(endpoints, config.CodeArtifactEndpoints...)
 	}
 	return compactUnique(endpoints)
 }

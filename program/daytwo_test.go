@@ -29,10 +29,18 @@ func TestWeeklyChangesLeaveTheDomainAlone(t *testing.T) {
 		{"a user removed", func() map[string]string { return devConfig(t) },
 			func() map[string]string { return withUsers(t, devConfig(t), []any{"alice"}) }},
 		{"a package mirror set", func() map[string]string { return devConfig(t) },
-			func() map[string]string { return withMirror(devConfig(t), "https://pypi.example.com/simple") }},
-		{"the package mirror changed", func() map[string]string { return withMirror(devConfig(t), "https://pypi.example.com/simple") },
-			func() map[string]string { return withMirror(devConfig(t), "https://mirror.example.org/pypi/simple") }},
-		{"the package mirror removed", func() map[string]string { return withMirror(devConfig(t), "https://pypi.example.com/simple") },
+			func() map[string]string {
+				return withMirror(devConfig(t), "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/")
+			}},
+		{"the package mirror changed", func() map[string]string {
+			return withMirror(devConfig(t), "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/")
+		},
+			func() map[string]string {
+				return withMirror(devConfig(t), "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/internal/simple/")
+			}},
+		{"the package mirror removed", func() map[string]string {
+			return withMirror(devConfig(t), "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/")
+		},
 			func() map[string]string { return devConfig(t) }},
 		{"the NAT gateway switched off", func() map[string]string { return demoConfig(t) },
 			func() map[string]string { return withoutNAT(t) }},

@@ -1,6 +1,9 @@
 package program
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -10,20 +13,21 @@ import (
 	"github.com/studio-redshift/studio-redshift/databucket"
 	"github.com/studio-redshift/studio-redshift/featurestore"
 	"github.com/studio-redshift/studio-redshift/guardrails"
+	"github.com/studio-redshift/studio-redshift/logbucket"
 	"github.com/studio-redshift/studio-redshift/notebook"
 )
 
 // newFeatures builds the configured sibling features and returns the roles
 // the program made for SageMaker to run as, which alone may be passed to it.
-func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer) (pulumi.StringArray, error) {
+func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer, producerLogs *logbucket.LogBucket) (pulumi.StringArray, error) {
 	sageMakerRoles := pulumi.StringArray{studio.ExecutionRoleArn}
 	if cfg.Athena != nil {
-		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer); err != nil {
+		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer, producerLogs); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.FeatureStore != nil {
-		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, providers.producer, providers.consumer)
+		offlineStoreRole, err := newFeatureStore(ctx, cfg, studio, providers.producer, providers.consumer, producerLogs)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +62,7 @@ func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 // newAthena lets Studio and Athena in the consumer account read the
 // producer's bucket: the bucket side in the producer account, the workgroup
 // and catalog in the consumer account.
-func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) error {
+func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) error {
 	a := cfg.Athena
 	readers := []pulumi.StringInput{studio.ExecutionRoleArn}
 	for _, principal := range a.Principals {
@@ -73,6 +77,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 		KeyArn:       a.Bucket.KMSKeyArn,
 		ManagePolicy: a.Bucket.ManagePolicy,
 		Prefixes:     a.Bucket.Prefixes,
+		AccessLogs:   accessLogs(producerLogs, a.Bucket.ProducerBucket),
 		Grants: []databucket.Grant{{
 			Sid:           "AthenaRead",
 			Principals:    readers,
@@ -124,8 +129,17 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 
 // newFeatureStore builds the Feature Store whose offline store is the
 // producer's bucket, and returns the offline-store role.
-func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider) (pulumi.StringOutput, error) {
+func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) (pulumi.StringOutput, error) {
 	f := cfg.FeatureStore
+	featureGroups := f.FeatureGroups
+	if !f.BucketReady() {
+		// First of two steps: the role exists only after this run, and the
+		// bucket's owner must admit it before any feature group writes.
+		featureGroups = nil
+		if err := ctx.Log.Warn(featureGroupsPending(f), nil); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
 	var studioRole *featurestore.Role
 	if f.StudioReadAccess {
 		studioRole = &featurestore.Role{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
@@ -138,10 +152,11 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 		Account:           cfg.Consumer.AccountID,
 		ProducerAccount:   cfg.Producer.AccountID,
 		Bucket:            f.Bucket,
+		AccessLogs:        accessLogs(producerLogs, f.Bucket),
 		Prefix:            f.Prefix,
 		KeyAdministrators: f.KeyAdministrators,
 		StudioRole:        studioRole,
-		FeatureGroups:     f.FeatureGroups,
+		FeatureGroups:     featureGroups,
 		Protect:           cfg.Protect,
 	})
 	if err != nil {
@@ -150,8 +165,22 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 	ctx.Export("featureGroups", store.FeatureGroupNames)
 	ctx.Export("offlineStoreUri", store.OfflineStoreURI)
 	ctx.Export("featureStoreKeyArn", store.KeyArn)
-	if !f.Bucket.Create && !f.Bucket.ManagePolicy {
+	if f.OwnerAppliesPolicy() {
 		ctx.Export("featureStoreBucketPolicy", store.BucketPolicy)
 	}
 	return store.RoleArn, nil
+}
+
+// featureGroupsPending tells the engineer running pulumi up what the second
+// step of an existing, owner-managed offline store bucket is.
+func featureGroupsPending(f *config.FeatureStore) string {
+	names := make([]string, len(f.FeatureGroups))
+	for i, group := range f.FeatureGroups {
+		names[i] = group.Name
+	}
+	return fmt.Sprintf("featureStore: feature groups %s are not created yet. Step 1 of 2 is done: "+
+		"the owner of bucket %s must now merge the stack output featureStoreBucketPolicy "+
+		"(pulumi stack output featureStoreBucketPolicy) into the bucket's policy. "+
+		"Step 2: then set featureStore.bucketPolicyApplied: true and run pulumi up again.",
+		strings.Join(names, ", "), f.Bucket.Name)
 }

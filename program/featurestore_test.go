@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -156,8 +157,25 @@ func TestFeatureGroup(t *testing.T) {
 		passRole.NotResource, "the offline-store role may be passed to SageMaker too")
 }
 
+// An existing bucket whose owner applies the policy takes two runs: the
+// first makes the role and the policy to apply, and no feature group; the
+// second, once the owner has applied it, the feature groups.
 func TestFeatureStoreWithAnExistingBucket(t *testing.T) {
-	result := run(t, withObject(t, "featureStore", existingOfflineStore(false)))
+	firstRun := run(t, withObject(t, "featureStore", existingOfflineStore(false)))
+	assert.Empty(t, firstRun.OfType(featureGroupType), "no feature group before the owner applied the policy")
+	assert.Equal(t, []any{}, firstRun.Outputs["featureGroups"])
+	_, err := policy.Parse(firstRun.Outputs["featureStoreBucketPolicy"].(string))
+	require.NoError(t, err, "the policy to apply is there from the first run")
+	message := featureGroupsPending(&config.FeatureStore{Bucket: config.ProducerBucket{Name: "existing-offline"},
+		FeatureGroups: []config.FeatureGroup{{Name: "orders"}, {Name: "returns"}}})
+	for _, want := range []string{"orders, returns", "existing-offline", "featureStoreBucketPolicy", "featureStore.bucketPolicyApplied: true", "pulumi up again"} {
+		assert.Contains(t, message, want, "the warning says what to do next")
+	}
+
+	secondStep := existingOfflineStore(false)
+	secondStep["bucketPolicyApplied"] = true
+	result := run(t, withObject(t, "featureStore", secondStep))
+	assert.Equal(t, []any{"orders"}, result.Outputs["featureGroups"], "created on the second run")
 	assert.Empty(t, result.OfType(bucketType), "an existing bucket is not created")
 	assert.Empty(t, result.OfType(bucketPolicyType), "nor its policy replaced")
 	doc, err := policy.Parse(result.Outputs["featureStoreBucketPolicy"].(string))

@@ -150,6 +150,8 @@ func TestDemoNATOnlyWhenAsked(t *testing.T) {
 	assert.Equal(t, publicSubnet.ID, nat.String("subnetId"), "the NAT gateway sits in the public subnet")
 	assert.Equal(t, one(t, withNAT, eipType, "consumer-network-nat").Output("allocationId"), nat.String("allocationId"))
 	gateway := one(t, withNAT, internetGatewayType, "consumer-network-igw")
+	assert.Equal(t, one(t, withNAT, vpcType, "consumer-network-vpc").ID, gateway.String("vpcId"), "attached by the gateway resource itself")
+	assert.Contains(t, nat.Dependencies, gateway.URN, "AWS refuses a NAT gateway before the internet gateway is attached (Gateway.NotAttached)")
 
 	defaultRoutes := map[string]string{} // route table → target
 	for _, route := range withNAT.OfType(routeType) {
@@ -213,20 +215,6 @@ func TestDemoLifecycleConfiguration(t *testing.T) {
 		"never on the domain, which the provider cannot update in place")
 }
 
-func TestMirrorInstallsWithoutNAT(t *testing.T) {
-	values := withConsumer(t, withoutNAT(t), func(c map[string]any) {
-		c["studio"].(map[string]any)["pipIndexUrl"] = "https://pypi.example.com/simple"
-	})
-	result := run(t, values)
-	lifecycle := one(t, result, lifecycleType, "consumer-jupyterlab-setup")
-	script, err := base64.StdEncoding.DecodeString(lifecycle.String("studioLifecycleConfigContent"))
-	require.NoError(t, err)
-	assert.Contains(t, string(script), "--index-url 'https://pypi.example.com/simple' awswrangler")
-	for _, rule := range result.OfType(egressType) {
-		assert.NotEqual(t, "0.0.0.0/0", rule.String("cidrIpv4"), "a mirror opens no internet egress: %s", rule.URN)
-	}
-}
-
 func TestDemoClusterPosture(t *testing.T) {
 	result := run(t, demoConfig(t))
 	cluster := one(t, result, clusterType, "warehouse-cluster")
@@ -261,7 +249,10 @@ func TestDemoClusterPosture(t *testing.T) {
 	}
 	assert.ElementsMatch(t, producerSubnets, subnetGroup.Input("subnetIds"), "the cluster sits in the private subnets")
 	assert.Equal(t, parameters.ID, cluster.String("clusterParameterGroupName"))
-	assert.Equal(t, []any{map[string]any{"name": "require_ssl", "value": "true"}}, parameters.Input("parameters"))
+	assert.ElementsMatch(t, []any{
+		map[string]any{"name": "require_ssl", "value": "true"},
+		map[string]any{"name": "enable_user_activity_logging", "value": "true"},
+	}, parameters.Input("parameters"), "SSL only; the audit log records each query with its user")
 
 	// The consumer's ingress rule lands on the created group.
 	ingress := one(t, result, ingressType, "producer-cluster-ingress")
@@ -269,10 +260,32 @@ func TestDemoClusterPosture(t *testing.T) {
 	assert.Equal(t, consumerCIDR, ingress.String("cidrIpv4"))
 	assert.Len(t, inComponent(result, ingressType, "producer"), 1, "the cluster group has no other ingress")
 
-	// Enhanced VPC routing sends the cluster's S3 traffic through the VPC.
+	// Enhanced VPC routing sends the cluster's S3 traffic through the VPC,
+	// and its group lets exactly that out.
 	gateway := inComponent(result, endpointType, "producer-network")
 	require.Len(t, gateway, 1)
 	assert.Equal(t, "com.amazonaws.us-east-1.s3", gateway[0].String("serviceName"))
+	assertClusterEgressOnlyToS3(t, result, group, gateway[0])
+	assert.Empty(t, inComponent(result, endpointType, "warehouse"), "the created VPC's endpoint serves the cluster")
+}
+
+// assertClusterEgressOnlyToS3 checks the cluster group's one egress rule:
+// HTTPS to the S3 prefix list of the given gateway endpoint.
+func assertClusterEgressOnlyToS3(t *testing.T, result *offline.Result, group, gateway offline.Resource) {
+	t.Helper()
+	var egress []offline.Resource
+	for _, rule := range result.OfType(egressType) {
+		if rule.String("securityGroupId") == group.ID {
+			egress = append(egress, rule)
+		}
+	}
+	require.Len(t, egress, 1, "the cluster group lets out only S3")
+	assert.Equal(t, "tcp", egress[0].String("ipProtocol"))
+	assert.Equal(t, 443.0, egress[0].Input("fromPort"))
+	assert.Equal(t, 443.0, egress[0].Input("toPort"))
+	require.NotEmpty(t, gateway.Output("prefixListId"))
+	assert.Equal(t, gateway.Output("prefixListId"), egress[0].String("prefixListId"))
+	assert.Empty(t, egress[0].String("cidrIpv4"))
 }
 
 func TestDemoUsesTheCreatedIDs(t *testing.T) {
@@ -344,4 +357,14 @@ func TestClusterCreatedInAnExistingVPC(t *testing.T) {
 	for _, invoke := range result.Invokes() {
 		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", invoke.Token, "no zone lookup without a VPC to create")
 	}
+
+	// An S3 gateway endpoint of its own on the configured route tables,
+	// since no created VPC brings one.
+	gateway := one(t, result, endpointType, "warehouse-s3")
+	assert.Equal(t, "producer", gateway.Provider)
+	assert.Equal(t, "Gateway", gateway.String("vpcEndpointType"))
+	assert.Equal(t, "com.amazonaws.us-east-1.s3", gateway.String("serviceName"))
+	assert.Equal(t, "vpc-0a1b2c3d4e5f60718", gateway.String("vpcId"))
+	assert.Equal(t, []any{"rtb-0a1b2c3d4e5f60718", "rtb-0b2c3d4e5f6071829"}, gateway.Input("routeTableIds"))
+	assertClusterEgressOnlyToS3(t, result, one(t, result, securityGroupType, "warehouse-cluster"), gateway)
 }

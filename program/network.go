@@ -17,6 +17,9 @@ type vpc struct {
 	id          pulumi.StringInput
 	subnetIDs   pulumi.StringArrayInput
 	routeTables []network.Ref
+	// s3PrefixListID is the prefix list of an S3 gateway endpoint the
+	// program created with the VPC; nil otherwise.
+	s3PrefixListID pulumi.StringInput
 }
 
 func (v *vpc) routeTableIDs() pulumi.StringArray {
@@ -77,7 +80,11 @@ func newVPC(ctx *pulumi.Context, cfg *config.Config, spec vpcSpec) (*vpc, error)
 	if err != nil {
 		return nil, err
 	}
-	return &vpc{id: created.VpcID, subnetIDs: created.PrivateSubnetIDs, routeTables: created.PrivateRouteTables}, nil
+	v := &vpc{id: created.VpcID, subnetIDs: created.PrivateSubnetIDs, routeTables: created.PrivateRouteTables}
+	if spec.s3Gateway {
+		v.s3PrefixListID = created.S3PrefixListID
+	}
+	return v, nil
 }
 
 // existingS3Gateway looks up consumer.vpc.s3GatewayEndpointId, when set, and

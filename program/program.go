@@ -61,12 +61,17 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// The data account: the cluster's VPC and the cluster's security group.
+	// The data account: the cluster's VPC, the log bucket and the cluster's
+	// security group.
 	producerVPC, err := newVPC(ctx, cfg, producerSpec(cfg, providers.producer))
 	if err != nil {
 		return err
 	}
-	clusterGroup, err := clusterSecurityGroup(ctx, cfg, providers.producer, producerVPC)
+	producerLogs, err := newProducerLogs(ctx, cfg, providers.producer)
+	if err != nil {
+		return err
+	}
+	clusterGroup, err := clusterSecurityGroup(ctx, cfg, providers.producer, producerVPC, producerLogs)
 	if err != nil {
 		return err
 	}
@@ -98,7 +103,7 @@ func Run(ctx *pulumi.Context) error {
 
 	// The sibling features, each off unless configured, and the guardrails
 	// around all of them.
-	sageMakerRoles, err := newFeatures(ctx, cfg, providers, studio)
+	sageMakerRoles, err := newFeatures(ctx, cfg, providers, studio, producerLogs)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 func expectedProvider(r offline.Resource) string {
 	parent := resource.URN(r.Parent)
 	switch parent.Type() {
-	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket":
+	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket", "studioredshift:index:LogBucket":
 		return "producer"
 	case "studioredshift:index:Network":
 		if strings.HasPrefix(parent.Name(), "producer") {
@@ -226,7 +226,10 @@ func TestProducerPermissionPolicy(t *testing.T) {
 		arnPrefix + "dbuser:analytics/${redshift:DbUser}",
 		arnPrefix + "cluster:analytics",
 	}, credentials.Resource)
-	assert.Equal(t, dbUserIsSourceIdentity, credentials.Condition, "alice may only become alice")
+	assert.Equal(t, policy.Condition{"StringEquals": {
+		"redshift:DbUser": {"${aws:SourceIdentity}"},
+		"redshift:DbName": {"dev"},
+	}}, credentials.Condition, "alice may only become alice, and only in the configured database")
 
 	createUser := statement(t, doc, "DynamicUserCreation")
 	assert.Equal(t, []string{"redshift:CreateClusterUser"}, createUser.Action)
@@ -512,9 +515,10 @@ func TestOutputs(t *testing.T) {
 	for _, want := range []string{
 		`PRODUCER_ROLE_ARN = "` + producerRoleArn.(string) + `"`,
 		`REGION = "us-east-1"`,
-		`cluster_identifier="analytics"`,
-		`database="dev"`,
-		`db_groups=["analysts"]`,
+		`CLUSTER_IDENTIFIER = "analytics"`,
+		`DATABASE = "dev"`,
+		"DbName=DATABASE,",
+		`DbGroups=["analysts"],`,
 		`/opt/ml/metadata/resource-metadata.json`,
 	} {
 		assert.Contains(t, snippet, want)

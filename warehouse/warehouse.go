@@ -1,6 +1,7 @@
 // Package warehouse is a Redshift cluster the program creates when
 // configuration asks for one (producer.redshift.create): encrypted with its own
-// key, private, with enhanced VPC routing, SSL required, the admin password
+// key, private, with enhanced VPC routing and HTTPS to S3 its only way out,
+// SSL required, audit logging with every query's user, the admin password
 // kept by AWS Secrets Manager, and a final snapshot on delete.
 package warehouse
 
@@ -9,9 +10,12 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
+	"github.com/studio-redshift/studio-redshift/logbucket"
+	"github.com/studio-redshift/studio-redshift/network"
 )
 
 // Warehouse is the created cluster.
@@ -41,6 +45,18 @@ type WarehouseArgs struct {
 	NodeCount int
 	// MasterUsername is the admin user; its password lives in Secrets Manager. Required.
 	MasterUsername string
+	// Region names the S3 endpoint service. Required.
+	Region string
+	// S3PrefixListID is the prefix list of the S3 gateway endpoint that
+	// already serves the cluster's subnets (a VPC the program creates). When
+	// unset, RouteTableIDs (an existing VPC's) get an S3 gateway endpoint
+	// here. One of the two is required: with enhanced VPC routing, COPY and
+	// UNLOAD reach S3 only through the VPC.
+	S3PrefixListID pulumi.StringInput
+	RouteTableIDs  pulumi.StringArrayInput
+	// LogBucket receives the audit logs (connections, user changes, and
+	// every query with its user). Required.
+	LogBucket pulumi.StringInput
 	// Protect guards the cluster and its key against deletion.
 	Protect bool
 }
@@ -64,8 +80,8 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("cluster subnet group: %w", err)
 	}
-	// No rules of its own: the producer side adds the one ingress rule the
-	// system needs, the cluster port from the consumer VPC.
+	// Its one ingress rule, the cluster port from the consumer VPC, comes
+	// from the producer side; its one egress rule, HTTPS to S3, is below.
 	group, err := ec2.NewSecurityGroup(ctx, name+"-cluster", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Redshift cluster " + args.ClusterIdentifier),
@@ -75,11 +91,17 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("cluster security group: %w", err)
 	}
+	if err := s3Egress(ctx, name, args, group, parent); err != nil {
+		return nil, err
+	}
 	parameters, err := redshift.NewParameterGroup(ctx, name+"-parameters", &redshift.ParameterGroupArgs{
-		Description: pulumi.String("Requires SSL for cluster " + args.ClusterIdentifier),
+		Description: pulumi.String("Requires SSL and logs user activity for cluster " + args.ClusterIdentifier),
 		Family:      pulumi.String("redshift-1.0"),
 		Parameters: redshift.ParameterGroupParameterArray{
 			&redshift.ParameterGroupParameterArgs{Name: pulumi.String("require_ssl"), Value: pulumi.String("true")},
+			// AWS: without it the audit log has connections and user
+			// changes, but not the user activity log (each query and who ran it).
+			&redshift.ParameterGroupParameterArgs{Name: pulumi.String("enable_user_activity_logging"), Value: pulumi.String("true")},
 		},
 	}, parent)
 	if err != nil {
@@ -115,6 +137,19 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 
+	// The separate resource, not the cluster's inline logging block, which
+	// pulumi-aws 6.x deprecates ("Use the redshift.Logging resource
+	// instead"). With an S3 destination the connection, user and user
+	// activity logs are all written (the last one with the parameter above).
+	if _, err := redshift.NewLogging(ctx, name+"-audit-logging", &redshift.LoggingArgs{
+		ClusterIdentifier:  cluster.ClusterIdentifier,
+		LogDestinationType: pulumi.String("s3"),
+		BucketName:         args.LogBucket,
+		S3KeyPrefix:        pulumi.String(logbucket.RedshiftPrefix),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("audit logging: %w", err)
+	}
+
 	comp.ClusterIdentifier = cluster.ClusterIdentifier
 	comp.SecurityGroupID = group.ID().ToStringOutput()
 	comp.Endpoint = cluster.Endpoint
@@ -123,4 +158,30 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		"securityGroupId":   comp.SecurityGroupID,
 		"endpoint":          comp.Endpoint,
 	})
+}
+
+// s3Egress lets the cluster reach S3 over HTTPS through the VPC's S3 gateway
+// endpoint, making the endpoint first in an existing VPC. The provider strips
+// a new security group's default allow-all egress, and enhanced VPC routing
+// sends COPY and UNLOAD through the VPC.
+func s3Egress(ctx *pulumi.Context, name string, args *WarehouseArgs, group *ec2.SecurityGroup, parent pulumi.ResourceOption) error {
+	prefixList := args.S3PrefixListID
+	if prefixList == nil {
+		gateway, err := network.NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, args.VpcID, args.RouteTableIDs, parent)
+		if err != nil {
+			return err
+		}
+		prefixList = gateway.PrefixListId
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-cluster-s3-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: group.ID(),
+		Description:     pulumi.String("HTTPS to S3 through the gateway endpoint (COPY, UNLOAD)"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(443),
+		ToPort:          pulumi.Int(443),
+		PrefixListId:    prefixList,
+	}, parent); err != nil {
+		return fmt.Errorf("cluster S3 egress: %w", err)
+	}
+	return nil
 }

@@ -81,7 +81,7 @@ func TestDevPlanJSON(t *testing.T) {
 	for _, rule := range p.Network.Rules {
 		assert.NotEqual(t, "0.0.0.0/0", rule.Peer, "%+v", rule)
 	}
-	assert.Contains(t, p.Outputs["notebookSnippet"], "connect_temp")
+	assert.Contains(t, p.Outputs["notebookSnippet"], "get_cluster_credentials(")
 
 	// The quota table: per account, what the stack uses of each default quota.
 	quotas := map[string]plan.Quota{}
@@ -126,7 +126,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 86, "producer": 39}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 86, "producer": 49}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
@@ -220,7 +220,7 @@ func TestSecretValues(t *testing.T) {
 	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "-set studio-redshift:consumer.studio.pipIndexUrl=VALUE")
-	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "studio-redshift:consumer.studio.pipIndexUrl=https://pypi.example.com/simple")
+	code, _, errs = runPlan(t, "-dir", dir, "-stack", "variant", "-set", "studio-redshift:consumer.studio.pipIndexUrl=https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/")
 	assert.Equal(t, 0, code, errs)
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -420,5 +421,21 @@ func TestREADMEExcerptIsTheRealOutput(t *testing.T) {
 			}
 		}
 		require.True(t, found, "README.md's excerpt line %q is not in `go run ./cmd/plan` (after the lines before it)", line)
+	}
+}
+
+// TestREADMECountsAreThePlans checks the resource counts README.md gives for
+// the example stacks against their plans.
+func TestREADMECountsAreThePlans(t *testing.T) {
+	counts := regexp.MustCompile(`the dev stack creates (\d+): (\d+) in the consumer account, (\d+) in the producer; ` +
+		`the demo stack, greenfield with Athena and Feature Store, (\d+): (\d+) and (\d+);`).FindStringSubmatch(readme(t))
+	require.NotNil(t, counts, "README.md states the example stacks' resource counts")
+	for i, stack := range []string{"dev", "demo"} {
+		code, out, errs := runPlan(t, "-dir", projectDir, "-stack", stack, "-json")
+		require.Equal(t, 0, code, errs)
+		p := decodePlan(t, out)
+		assert.Equal(t, counts[1+3*i:4+3*i], []string{
+			strconv.Itoa(p.Totals.Resources), strconv.Itoa(p.Totals.ByAccount["consumer"]), strconv.Itoa(p.Totals.ByAccount["producer"]),
+		}, "README.md's counts for the %s stack", stack)
 	}
 }

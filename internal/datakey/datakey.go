@@ -1,7 +1,7 @@
 // Package datakey creates the customer-managed KMS keys that encrypt data
 // (home EFS, clusters, buckets, offline stores) the one way the project
-// wants them: rotated yearly, recoverable for the longest window after a
-// mistaken deletion, and protected unless the stack says otherwise.
+// wants them: rotated yearly, protected unless the stack says otherwise, and
+// kept when the stack lets go of them.
 package datakey
 
 import (
@@ -15,11 +15,18 @@ const deletionWindowDays = 30
 
 // New registers a key. keyPolicy may be nil for the default key policy (the
 // account administers the key through IAM).
+//
+// Every key made here encrypts data that outlives the stack: the home EFS
+// (RetentionPolicy Retain), a cluster's final snapshot, the data buckets and
+// the offline store (never force-destroyed). A deleted key makes that data
+// unreadable for good once the window ends, so pulumi destroy (or dropping a
+// feature) leaves the key in place (RetainOnDelete) and the README's
+// teardown says when to schedule its deletion by hand.
 func New(ctx *pulumi.Context, name, description string, keyPolicy pulumi.StringPtrInput, protect bool, opts ...pulumi.ResourceOption) (*kms.Key, error) {
 	return kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:          pulumi.String(description),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(deletionWindowDays),
 		Policy:               keyPolicy,
-	}, append(opts, pulumi.Protect(protect))...)
+	}, append(opts, pulumi.Protect(protect), pulumi.RetainOnDelete(true))...)
 }
