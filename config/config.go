@@ -21,7 +21,7 @@ const Project = "studio-redshift"
 
 // Keys are the top-level keys of the project namespace, without the
 // "studio-redshift:" prefix.
-var Keys = []string{"region", "tags", "protect", "producer", "consumer", "athena", "featureStore"}
+var Keys = []string{"region", "tags", "protect", "connection", "producer", "consumer", "athena", "featureStore"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
@@ -46,9 +46,12 @@ type Config struct {
 	Tags map[string]string
 	// Protect guards stateful resources (Studio domain, KMS key) against a
 	// mistaken destroy. Default true.
-	Protect  bool
-	Producer Producer
-	Consumer Consumer
+	Protect bool
+	// Connection is how Studio reaches the cluster: ConnectionPeering (the
+	// default), ConnectionDataAPI or ConnectionManagedEndpoint.
+	Connection string
+	Producer   Producer
+	Consumer   Consumer
 	// Athena is the cross-account Athena setup; nil when not configured.
 	Athena *Athena
 	// FeatureStore is the Feature Store with its offline store in the
@@ -268,6 +271,10 @@ func parse(p *problems, raw map[string]string) *Config {
 	}
 
 	cfg.Region = strings.TrimSpace(raw["region"])
+	cfg.Connection = ConnectionPeering
+	if value, ok := raw["connection"]; ok {
+		cfg.Connection = strings.TrimSpace(value)
+	}
 	if value, ok := raw["protect"]; ok {
 		protect, err := strconv.ParseBool(strings.TrimSpace(value))
 		if err != nil {

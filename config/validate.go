@@ -81,14 +81,21 @@ func (c *Config) validate(p *problems) {
 	c.Producer.Account.check(p, "producer")
 	c.Consumer.Account.check(p, "consumer")
 
-	producerCIDR := checkCIDR(p, "producer.vpc.cidr", c.Producer.VPC.CIDR)
+	c.checkConnection(p)
+	var producerCIDR netip.Prefix
+	if c.UsesProducerVPC() || c.Producer.VPC.CIDR != "" {
+		producerCIDR = checkCIDR(p, "producer.vpc.cidr", c.Producer.VPC.CIDR)
+	}
 	consumerCIDR := checkCIDR(p, "consumer.vpc.cidr", c.Consumer.VPC.CIDR)
 	c.checkProducerVPC(p, producerCIDR)
 	c.checkConsumerVPC(p, consumerCIDR)
-	if producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
-		p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges", consumerCIDR, producerCIDR)
+	// Only peering routes between the two ranges; the Data API and a
+	// managed endpoint work across overlapping ones.
+	if c.Peering() && producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
+		p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: "+
+			"choose other ranges, or connection %s or %s, which need no route", consumerCIDR, producerCIDR, ConnectionDataAPI, ConnectionManagedEndpoint)
 	}
-	if c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
+	if c.Peering() && c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
 		p.add("consumer.vpc.id", "%s is also producer.vpc.id; a VPC cannot be peered with itself", c.Consumer.VPC.ID)
 	}
 	c.checkEndpoints(p)
@@ -175,6 +182,16 @@ const byoOnly = "names parts of an existing VPC, but without %s.vpc.id the progr
 
 func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 	v := c.Producer.VPC
+	if !c.UsesProducerVPC() {
+		// An existing cluster reached without a network path: its VPC may
+		// be named for the record (producerVpcCidr), never created.
+		if v.ID != "" {
+			checkID(p, "producer.vpc.id", "vpc", v.ID)
+		}
+		c.forbidGreenfield(p, "producer")
+		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, "only places a cluster the program creates (producer.redshift.create: true); remove it")
+		return
+	}
 	if v.CreatesVPC() && !c.Producer.Redshift.Create {
 		// A cluster is never in a VPC created in the same run: the program
 		// would peer with an empty VPC and open a security group of another.
@@ -388,7 +405,9 @@ func (c *Config) checkRedshift(p *problems) {
 			p.add("producer.redshift.masterUsername", "%q is a Redshift reserved word; choose another name, such as %s", r.MasterUsername, DefaultMasterUsername)
 		}
 	} else {
-		checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+		if c.Peering() {
+			checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+		}
 		const existing = "only shapes a cluster the program creates (producer.redshift.create: true); remove it"
 		forbid(p, "producer.redshift.nodeType", r.NodeType != "", existing)
 		forbid(p, "producer.redshift.nodeCount", c.Given("producer.redshift.nodeCount"), existing)

@@ -38,6 +38,10 @@ type Consumer struct {
 	// (instances of one job reach each other). Users' own groups are not
 	// among them: they only join one user's apps.
 	StudioSecurityGroupIDs pulumi.StringArrayOutput `pulumi:"studioSecurityGroupIds"`
+	// ClientsSecurityGroupID is on every Studio app; JobsSecurityGroupID
+	// joins the instances of one job. Both may reach the cluster.
+	ClientsSecurityGroupID pulumi.StringOutput `pulumi:"clientsSecurityGroupId"`
+	JobsSecurityGroupID    pulumi.StringOutput `pulumi:"jobsSecurityGroupId"`
 	// EndpointSecurityGroupID guards the interface endpoints.
 	EndpointSecurityGroupID pulumi.StringOutput `pulumi:"endpointSecurityGroupId"`
 	// UserProfileNames are the created user profiles, in configured order.
@@ -78,7 +82,8 @@ type ConsumerArgs struct {
 	// ExecutionRolePolicyArns are managed policies for the execution role.
 	// Optional; empty attaches none.
 	ExecutionRolePolicyArns []string
-	// ProducerCIDR and RedshiftPort open the way to the cluster. Required.
+	// ProducerCIDR and RedshiftPort open the way to the cluster over a VPC
+	// peering. ProducerCIDR is empty for the connections without one.
 	ProducerCIDR string
 	RedshiftPort int
 	// LifecycleScript, if set, runs at every JupyterLab start as each user
@@ -216,7 +221,9 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.DomainID = domain.ID().ToStringOutput()
 	comp.DomainURL = domain.Url
 	comp.KmsKeyArn = homeKey.Arn
-	comp.StudioSecurityGroupIDs = pulumi.StringArray{studio.clientsGroup.ID(), studio.jobsGroup.ID()}.ToStringArrayOutput()
+	comp.ClientsSecurityGroupID = studio.clientsGroup.ID().ToStringOutput()
+	comp.JobsSecurityGroupID = studio.jobsGroup.ID().ToStringOutput()
+	comp.StudioSecurityGroupIDs = pulumi.StringArray{comp.ClientsSecurityGroupID, comp.JobsSecurityGroupID}.ToStringArrayOutput()
 	comp.EndpointSecurityGroupID = studio.endpointGroup.ID().ToStringOutput()
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
@@ -228,6 +235,8 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"kmsKeyArn":               comp.KmsKeyArn,
 		"studioSecurityGroupIds":  comp.StudioSecurityGroupIDs,
 		"endpointSecurityGroupId": comp.EndpointSecurityGroupID,
+		"clientsSecurityGroupId":  comp.ClientsSecurityGroupID,
+		"jobsSecurityGroupId":     comp.JobsSecurityGroupID,
 		"userProfileNames":        comp.UserProfileNames,
 		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
 	})

@@ -199,8 +199,9 @@ func (n *studioNetwork) rules(name string, s3PrefixList pulumi.StringInput, args
 	jobs := name + "-jobs"
 	var rules []rule
 	// The way out, for every Studio app and every job: the endpoints, S3
-	// through the gateway, the Redshift port of the producer VPC and, with a
-	// NAT gateway, HTTPS to the internet (egress only, for package installs).
+	// through the gateway, over a peering the Redshift port of the producer
+	// VPC and, with a NAT gateway, HTTPS to the internet (egress only, for
+	// package installs). A managed endpoint adds its own rule.
 	for _, g := range []struct {
 		name  string
 		group *ec2.SecurityGroup
@@ -209,11 +210,13 @@ func (n *studioNetwork) rules(name string, s3PrefixList pulumi.StringInput, args
 		rules = append(rules,
 			rule{name: groupName + "-endpoints-out", egress: true, description: "HTTPS to the VPC interface endpoints", from: httpsPort, to: httpsPort, group: group, peerGroup: n.endpointGroup.ID()},
 			rule{name: groupName + "-s3-out", egress: true, description: "HTTPS to S3 through the gateway endpoint", from: httpsPort, to: httpsPort, group: group, prefixList: s3PrefixList},
-			rule{name: groupName + "-redshift-out", egress: true, description: "Redshift in the producer VPC over peering", from: args.RedshiftPort, to: args.RedshiftPort, group: group, cidr: pulumi.String(args.ProducerCIDR)},
 			// One rule per source group, not per user: the endpoint group's
 			// inbound rules stay at two whatever the number of users.
 			rule{name: groupName + "-to-endpoints", description: "HTTPS from " + groupName, from: httpsPort, to: httpsPort, group: n.endpointGroup, peerGroup: group.ID()},
 		)
+		if args.ProducerCIDR != "" {
+			rules = append(rules, rule{name: groupName + "-redshift-out", egress: true, description: "Redshift in the producer VPC over peering", from: args.RedshiftPort, to: args.RedshiftPort, group: group, cidr: pulumi.String(args.ProducerCIDR)})
+		}
 		if args.InternetEgress {
 			rules = append(rules, rule{name: groupName + "-internet-out", egress: true, description: "HTTPS to the internet through the NAT gateway", from: httpsPort, to: httpsPort, group: group, cidr: pulumi.String("0.0.0.0/0")})
 		}

@@ -19,6 +19,12 @@ type Redshift struct {
 	ClusterIdentifier string
 	Database          string
 	DBGroups          []string
+	// Connection is the configured mode (peering, dataApi, managedEndpoint).
+	Connection string
+	// EndpointAddress and EndpointPort are the managed endpoint's, in that
+	// mode; the cluster's own endpoint is looked up otherwise.
+	EndpointAddress string
+	EndpointPort    int
 }
 
 // The snippet follows the seed article's flow (assume the producer role as
@@ -27,10 +33,17 @@ type Redshift struct {
 // refuses a request without it. Values enter as JSON literals, which are
 // valid Python string and list literals.
 var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import json
+{{- if eq .Connection "dataApi"}}
+import time
+
+import boto3
+import pandas as pd
+{{- else}}
 
 import awswrangler as wr
 import boto3
 import redshift_connector
+{{- end}}
 
 REGION = {{py .Region}}
 PRODUCER_ROLE_ARN = {{py .ProducerRoleArn}}
@@ -54,12 +67,43 @@ user = get_userprofile_name()
 # The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
 sts = boto3.client("sts", region_name=REGION, endpoint_url=f"https://sts.{REGION}.amazonaws.com")
 credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
-redshift = boto3.Session(
+session = boto3.Session(
     aws_access_key_id=credentials["AccessKeyId"],
     aws_secret_access_key=credentials["SecretAccessKey"],
     aws_session_token=credentials["SessionToken"],
     region_name=REGION,
-).client("redshift")
+)
+{{- if eq .Connection "dataApi"}}
+data_api = session.client("redshift-data")
+
+
+def read_sql_query(sql):
+    """Runs sql through the Redshift Data API as this user and returns a DataFrame."""
+    # DbUser and Database are required: the producer role lets the Data API
+    # fetch credentials only for this user, in this database.
+    statement = data_api.execute_statement(
+        ClusterIdentifier=CLUSTER_IDENTIFIER, Database=DATABASE, DbUser=user, Sql=sql
+    )
+    while True:
+        described = data_api.describe_statement(Id=statement["Id"])
+        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
+            break
+        time.sleep(1)
+    if described["Status"] != "FINISHED":
+        raise RuntimeError(f"{described['Status']}: {described.get('Error', '')}")
+    if not described.get("HasResultSet"):
+        return pd.DataFrame()
+    pages = data_api.get_paginator("get_statement_result").paginate(Id=statement["Id"])
+    columns, rows = None, []
+    for page in pages:
+        columns = columns or [column["name"] for column in page["ColumnMetadata"]]
+        rows += [[next(iter(field.values())) if not field.get("isNull") else None for field in record] for record in page["Records"]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+df = read_sql_query("SELECT current_user")
+{{- else}}
+redshift = session.client("redshift")
 
 # DbName is required: the producer role gives credentials for this database only.
 database_credentials = redshift.get_cluster_credentials(
@@ -71,7 +115,13 @@ database_credentials = redshift.get_cluster_credentials(
 {{- end}}
     AutoCreate=True,
 )
+{{- if .EndpointAddress}}
+# The cluster's Redshift-managed endpoint in this VPC. The cluster is named
+# explicitly above: drivers would take the endpoint's host name for it.
+endpoint = {"Address": {{py .EndpointAddress}}, "Port": {{.EndpointPort}}}
+{{- else}}
 endpoint = redshift.describe_clusters(ClusterIdentifier=CLUSTER_IDENTIFIER)["Clusters"][0]["Endpoint"]
+{{- end}}
 con_redshift = redshift_connector.connect(
     host=endpoint["Address"],
     port=endpoint["Port"],
@@ -81,6 +131,7 @@ con_redshift = redshift_connector.connect(
     ssl=True,
 )
 df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
+{{- end}}
 `))
 
 // Athena are the values the Athena snippet needs.

@@ -28,21 +28,26 @@ type Producer struct {
 type ProducerArgs struct {
 	// Cluster is the Redshift cluster users query. Required.
 	Cluster Cluster
-	// ClusterSecurityGroupID is the cluster's security group; it gets the
-	// ingress rule from the consumer VPC. Required.
-	ClusterSecurityGroupID pulumi.StringInput
-	// Port is the cluster's port. Required.
-	Port int
 	// ExecutionRoleArn is the Studio execution role, the only principal the
 	// producer role trusts. Required.
 	ExecutionRoleArn pulumi.StringInput
-	// RouteTables are the producer route tables that get a route to the
-	// consumer VPC. Required.
-	RouteTables []network.Ref
-	// ConsumerCIDR is the consumer VPC's block. Required.
+	// Peering is the data account's side of a VPC peering: routes back and
+	// the cluster's ingress. Nil for the connections without a network path
+	// into the producer VPC (Data API, managed endpoint).
+	Peering *PeeringSide
+}
+
+// PeeringSide is what the data account adds to its own network for a
+// peering with the consumer VPC.
+type PeeringSide struct {
+	// ClusterSecurityGroupID is the cluster's security group; it admits
+	// Port from ConsumerCIDR. Required.
+	ClusterSecurityGroupID pulumi.StringInput
+	Port                   int
+	// RouteTables get a route to ConsumerCIDR over ConnectionID. Required.
+	RouteTables  []network.Ref
 	ConsumerCIDR string
-	// PeeringConnectionID is the accepted peering connection. Required.
-	PeeringConnectionID pulumi.StringInput
+	ConnectionID pulumi.StringInput
 }
 
 // NewProducer registers the producer side.
@@ -75,19 +80,20 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, fmt.Errorf("producer role policy: %w", err)
 	}
 
-	if err := network.PeeringRoutes(ctx, name, "producer", args.RouteTables, args.ConsumerCIDR, args.PeeringConnectionID, parent); err != nil {
-		return nil, err
-	}
-
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId: args.ClusterSecurityGroupID,
-		Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(args.Port),
-		ToPort:          pulumi.Int(args.Port),
-		CidrIpv4:        pulumi.String(args.ConsumerCIDR),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("cluster ingress on port %d: %w", args.Port, err)
+	if peer := args.Peering; peer != nil {
+		if err := network.PeeringRoutes(ctx, name, "producer", peer.RouteTables, peer.ConsumerCIDR, peer.ConnectionID, parent); err != nil {
+			return nil, err
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: peer.ClusterSecurityGroupID,
+			Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(peer.Port),
+			ToPort:          pulumi.Int(peer.Port),
+			CidrIpv4:        pulumi.String(peer.ConsumerCIDR),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("cluster ingress on port %d: %w", peer.Port, err)
+		}
 	}
 
 	comp.RoleArn = role.Arn

@@ -8,7 +8,6 @@ import (
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/logbucket"
 	"github.com/studio-redshift/studio-redshift/notebook"
-	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
 	"github.com/studio-redshift/studio-redshift/warehouse"
 )
@@ -28,7 +27,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		DomainName:              cfg.Consumer.Studio.DomainName,
 		UserProfiles:            cfg.Consumer.Studio.UserProfiles,
 		ExecutionRolePolicyArns: cfg.Consumer.Studio.ExecutionRolePolicyArns,
-		ProducerCIDR:            cfg.Producer.VPC.CIDR,
+		ProducerCIDR:            peeredCIDR(cfg),
 		RedshiftPort:            cfg.Producer.Redshift.Port,
 		LifecycleScript:         lifecycleScript(cfg),
 		PackageMirror:           cfg.PackageMirror(),
@@ -56,6 +55,7 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 		S3PrefixListID:    clusterVPC.s3PrefixListID,
 		RouteTableIDs:     clusterVPC.routeTableIDs(),
 		LogBucket:         logs.BucketName,
+		Relocation:        cfg.Connection == config.ConnectionManagedEndpoint,
 		Protect:           cfg.Protect,
 	}, pulumi.Provider(provider))
 	if err != nil {
@@ -66,8 +66,7 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 
 // newDataSide is the producer side: the role Studio users assume, the routes
 // back and the cluster's ingress.
-func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer,
-	clusterVPC *vpc, clusterGroup pulumi.StringInput, peer *peering.Peering) (*producer.Producer, error) {
+func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link) (*producer.Producer, error) {
 	redshift := cfg.Producer.Redshift
 	return producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
 		Cluster: producer.Cluster{
@@ -78,34 +77,42 @@ func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider
 			Database:   redshift.Database,
 			DBGroups:   redshift.DBGroups,
 		},
-		ClusterSecurityGroupID: clusterGroup,
-		Port:                   redshift.Port,
-		ExecutionRoleArn:       studio.ExecutionRoleArn,
-		RouteTables:            clusterVPC.routeTables,
-		ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
-		PeeringConnectionID:    peer.ConnectionID,
+		ExecutionRoleArn: studio.ExecutionRoleArn,
+		Peering:          connection.producerSide,
 	}, pulumi.Provider(provider))
 }
 
 // exportCore exports the outputs of the core system (DESIGN.md's names).
-func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, data *producer.Producer, peer *peering.Peering) {
+func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, data *producer.Producer, connection *link) {
 	redshift := cfg.Producer.Redshift
-	snippet := data.RoleArn.ApplyT(func(producerRoleArn string) (string, error) {
+	endpointAddress := pulumi.String("").ToStringOutput()
+	endpointPort := pulumi.Int(0).ToIntOutput()
+	if connection.endpoint != nil {
+		endpointAddress, endpointPort = connection.endpoint.Address, connection.endpoint.Port
+	}
+	snippet := pulumi.All(data.RoleArn, endpointAddress, endpointPort).ApplyT(func(values []any) (string, error) {
 		return notebook.RedshiftSnippet(notebook.Redshift{
 			Region:            cfg.Region,
-			ProducerRoleArn:   producerRoleArn,
+			ProducerRoleArn:   values[0].(string),
 			ClusterIdentifier: redshift.ClusterIdentifier,
 			Database:          redshift.Database,
 			DBGroups:          redshift.DBGroups,
+			Connection:        cfg.Connection,
+			EndpointAddress:   values[1].(string),
+			EndpointPort:      values[2].(int),
 		})
 	}).(pulumi.StringOutput)
 
+	ctx.Export("connection", pulumi.String(cfg.Connection))
+	if connection.endpoint != nil {
+		ctx.Export("redshiftEndpointAddress", connection.endpoint.Address)
+	}
 	ctx.Export("region", pulumi.String(cfg.Region))
 	ctx.Export("producerAccountId", pulumi.String(cfg.Producer.AccountID))
 	ctx.Export("consumerAccountId", pulumi.String(cfg.Consumer.AccountID))
 	ctx.Export("executionRoleArn", studio.ExecutionRoleArn)
 	ctx.Export("producerRoleArn", data.RoleArn)
-	ctx.Export("peeringConnectionId", peer.ConnectionID)
+	ctx.Export("peeringConnectionId", connection.peeringID)
 	ctx.Export("studioDomainId", studio.DomainID)
 	ctx.Export("studioDomainUrl", studio.DomainURL)
 	ctx.Export("userProfiles", studio.UserProfileNames)
@@ -188,4 +195,13 @@ func compactUnique(values []string) []string {
 		}
 	}
 	return out
+}
+
+// peeredCIDR is the producer VPC's block where Studio reaches it over the
+// peering, and empty for the connections without a network path into it.
+func peeredCIDR(cfg *config.Config) string {
+	if !cfg.Peering() {
+		return ""
+	}
+	return cfg.Producer.VPC.CIDR
 }

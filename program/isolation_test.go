@@ -64,8 +64,11 @@ func (r sgRule) covers(port int) bool {
 type studioTopology struct {
 	producerCIDR, consumerCIDR string
 	port                       int
-	// clusterGroup is the Redshift cluster's security group ID.
-	clusterGroup string
+	// clusterGroup is the Redshift cluster's security group ID, for a
+	// peering; managedEndpointGroup the managed endpoint's group; neither
+	// for the Data API, which has no network path to the cluster.
+	clusterGroup         string
+	managedEndpointGroup string
 }
 
 // appGroups are the groups on each user's Studio apps, as SageMaker
@@ -188,10 +191,24 @@ func assertIsolatedAndReachable(t *testing.T, result *offline.Result, topology s
 		if !sends(groups, 443, peerIn(endpoints)) || !admits(endpoints, 443, peerIn(groups)) {
 			t.Errorf("%s's apps cannot reach the endpoints on 443", user)
 		}
-		if !sends(groups, topology.port, cidrHolds(topology.producerCIDR)) {
-			t.Errorf("%s's apps cannot send to Redshift on %d", user, topology.port)
+		switch {
+		case topology.clusterGroup != "":
+			if !sends(groups, topology.port, cidrHolds(topology.producerCIDR)) {
+				t.Errorf("%s's apps cannot send to Redshift on %d", user, topology.port)
+			}
+		case topology.managedEndpointGroup != "":
+			endpoint := []string{topology.managedEndpointGroup}
+			if !sends(groups, topology.port, peerIn(endpoint)) || !admits(endpoint, topology.port, peerIn(groups)) {
+				t.Errorf("%s's apps cannot reach the managed endpoint on %d", user, topology.port)
+			}
+		default:
+			if sends(groups, topology.port, func(sgRule) bool { return true }) {
+				t.Errorf("%s's apps have a network path to Redshift's port, which the Data API does not need", user)
+			}
 		}
 	}
-	assert.True(t, admits([]string{topology.clusterGroup}, topology.port, cidrHolds(topology.consumerCIDR)),
-		"the cluster admits its port from the consumer VPC")
+	if topology.clusterGroup != "" {
+		assert.True(t, admits([]string{topology.clusterGroup}, topology.port, cidrHolds(topology.consumerCIDR)),
+			"the cluster admits its port from the consumer VPC")
+	}
 }

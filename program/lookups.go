@@ -41,11 +41,13 @@ func checkExisting(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			zones[subnet.AvailabilityZone] = i
 		}
 	}
-	if v := cfg.Producer.VPC; !v.CreatesVPC() {
-		// VPC peering: DNS resolution over a peering needs DNS hostnames and
-		// DNS resolution on both VPCs ("Enable DNS resolution for a VPC
-		// peering connection").
-		checkVpcDNS(ctx, providers.producer, "producer", v.ID, "DNS resolution over the peering", add)
+	if v := cfg.Producer.VPC; !v.CreatesVPC() && cfg.UsesProducerVPC() {
+		if cfg.Peering() {
+			// DNS resolution over a peering needs DNS hostnames and DNS
+			// resolution on both VPCs ("Enable DNS resolution for a VPC
+			// peering connection").
+			checkVpcDNS(ctx, providers.producer, "producer", v.ID, "DNS resolution over the peering", add)
+		}
 		if cfg.Producer.Redshift.Create {
 			lookupSubnets(ctx, providers.producer, "producer", v.ID, v.SubnetIDs, add)
 		}

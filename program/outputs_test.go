@@ -73,6 +73,8 @@ func TestOutputsMatchTheREADME(t *testing.T) {
 		"demo":             run(t, demoConfig(t)).Outputs,
 		"existing buckets": run(t, existingBuckets(t)).Outputs,
 		"guardrails off":   run(t, withGuardrails(t, map[string]any{"enabled": false})).Outputs,
+		"managed endpoint": run(t, stackConfig(t, "endpoint")).Outputs,
+		"Data API":         run(t, stackConfig(t, "dataapi")).Outputs,
 	}
 
 	seen := map[string]bool{}

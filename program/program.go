@@ -13,7 +13,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/rolechain"
 )
 
@@ -61,11 +60,13 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// The data account: the cluster's VPC, the log bucket and the cluster's
-	// security group.
-	producerVPC, err := newVPC(ctx, cfg, producerSpec(cfg, providers.producer))
-	if err != nil {
-		return err
+	// The data account: the cluster's VPC where the program creates the
+	// cluster or peers with it, the log bucket and the cluster's group.
+	var producerVPC *vpc
+	if cfg.UsesProducerVPC() {
+		if producerVPC, err = newVPC(ctx, cfg, producerSpec(cfg, providers.producer)); err != nil {
+			return err
+		}
 	}
 	producerLogs, err := newProducerLogs(ctx, cfg, providers.producer)
 	if err != nil {
@@ -76,21 +77,13 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// Between them: the peering, the producer role, and the execution role's
-	// permission to assume it.
-	peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
-		ConsumerProvider:    providers.consumer,
-		ProducerProvider:    providers.producer,
-		ConsumerVpcID:       consumerVPC.id,
-		ConsumerRouteTables: consumerVPC.routeTables,
-		ProducerAccountID:   cfg.Producer.AccountID,
-		ProducerVpcID:       producerVPC.id,
-		ProducerCIDR:        cfg.Producer.VPC.CIDR,
-	})
+	// Between them: the connection the configuration chooses, the producer
+	// role, and the execution role's permission to assume it.
+	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC, clusterGroup)
 	if err != nil {
 		return err
 	}
-	data, err := newDataSide(ctx, cfg, providers.producer, studio, producerVPC, clusterGroup, peer)
+	data, err := newDataSide(ctx, cfg, providers.producer, studio, connection)
 	if err != nil {
 		return err
 	}
@@ -111,7 +104,7 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	exportCore(ctx, cfg, studio, consumerVPC, data, peer)
+	exportCore(ctx, cfg, studio, consumerVPC, data, connection)
 	return nil
 }
 

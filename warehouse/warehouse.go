@@ -57,6 +57,9 @@ type WarehouseArgs struct {
 	// LogBucket receives the audit logs (connections, user changes, and
 	// every query with its user). Required.
 	LogBucket pulumi.StringInput
+	// Relocation lets Redshift move the cluster to another zone, which a
+	// Redshift-managed VPC endpoint requires. Optional.
+	Relocation bool
 	// Protect guards the cluster and its key against deletion.
 	Protect bool
 }
@@ -113,21 +116,23 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		clusterType = "multi-node"
 	}
 	cluster, err := redshift.NewCluster(ctx, name+"-cluster", &redshift.ClusterArgs{
-		ClusterIdentifier:         pulumi.String(args.ClusterIdentifier),
-		DatabaseName:              pulumi.String(args.Database),
-		Port:                      pulumi.Int(args.Port),
-		NodeType:                  pulumi.String(args.NodeType),
-		ClusterType:               pulumi.String(clusterType),
-		NumberOfNodes:             pulumi.Int(args.NodeCount),
-		MasterUsername:            pulumi.String(args.MasterUsername),
-		ManageMasterPassword:      pulumi.Bool(true),
-		Encrypted:                 pulumi.Bool(true),
-		KmsKeyId:                  key.Arn,
-		PubliclyAccessible:        pulumi.Bool(false),
-		EnhancedVpcRouting:        pulumi.Bool(true),
-		ClusterSubnetGroupName:    subnets.Name,
-		VpcSecurityGroupIds:       pulumi.StringArray{group.ID()},
-		ClusterParameterGroupName: parameters.Name,
+		ClusterIdentifier:    pulumi.String(args.ClusterIdentifier),
+		DatabaseName:         pulumi.String(args.Database),
+		Port:                 pulumi.Int(args.Port),
+		NodeType:             pulumi.String(args.NodeType),
+		ClusterType:          pulumi.String(clusterType),
+		NumberOfNodes:        pulumi.Int(args.NodeCount),
+		MasterUsername:       pulumi.String(args.MasterUsername),
+		ManageMasterPassword: pulumi.Bool(true),
+		// Redshift-managed VPC endpoints need relocation on (RA3 only).
+		AvailabilityZoneRelocationEnabled: relocation(args.Relocation),
+		Encrypted:                         pulumi.Bool(true),
+		KmsKeyId:                          key.Arn,
+		PubliclyAccessible:                pulumi.Bool(false),
+		EnhancedVpcRouting:                pulumi.Bool(true),
+		ClusterSubnetGroupName:            subnets.Name,
+		VpcSecurityGroupIds:               pulumi.StringArray{group.ID()},
+		ClusterParameterGroupName:         parameters.Name,
 		// A week of automated snapshots, and one last snapshot on delete.
 		AutomatedSnapshotRetentionPeriod: pulumi.Int(7),
 		SkipFinalSnapshot:                pulumi.Bool(false),
@@ -184,4 +189,13 @@ func s3Egress(ctx *pulumi.Context, name string, args *WarehouseArgs, group *ec2.
 		return fmt.Errorf("cluster S3 egress: %w", err)
 	}
 	return nil
+}
+
+// relocation sets the cluster's relocation only where it is wanted, leaving
+// the clusters made before it was an input as they are.
+func relocation(on bool) pulumi.BoolPtrInput {
+	if !on {
+		return nil
+	}
+	return pulumi.Bool(true)
 }

@@ -432,6 +432,16 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		set("grantId", grantID)
 		set("grantToken", "AQpAM"+hexID(40))
 		return r.String("keyId") + ":" + grantID
+	case "aws:redshift/endpointAccess:EndpointAccess":
+		name := r.String("endpointName")
+		arn("redshift", r.Region, "endpoint:"+name)
+		// The address AWS gives a Redshift-managed VPC endpoint. Its port
+		// is the cluster's, which these mocks do not see: Redshift's default.
+		set("address", fmt.Sprintf("%s-endpoint-%s.c%s.%s.redshift.amazonaws.com", name, hexID(20), hexID(10), r.Region))
+		set("port", 5439)
+		return name
+	case "aws:redshift/endpointAuthorization:EndpointAuthorization":
+		return r.String("account") + ":" + r.String("clusterIdentifier")
 	case "aws:sagemaker/featureGroup:FeatureGroup":
 		name := r.String("featureGroupName")
 		arn("sagemaker", r.Region, "feature-group/"+strings.ToLower(name))
