@@ -53,8 +53,10 @@ type Consumer struct {
 // ConsumerArgs are the inputs of NewConsumer. Create it with the consumer
 // account's provider (pulumi.Provider); every child inherits it.
 type ConsumerArgs struct {
-	// Region names the endpoint services. Required.
-	Region string
+	// Region names the endpoint services; Account is the ML account's ID.
+	// Required.
+	Region  string
+	Account string
 	// VpcID, SubnetIDs and RouteTableIDs are the private network Studio runs
 	// in. Required; at least two subnets.
 	VpcID         pulumi.StringInput
@@ -196,6 +198,10 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		return nil, fmt.Errorf("studio domain: %w", err)
 	}
 
+	if err := newUserBoundaries(ctx, name, policy.Partition(args.Region), args.Region, args.Account, executionRole.Name, domain.ID().ToStringOutput(), parent); err != nil {
+		return nil, err
+	}
+
 	profileNames := make(pulumi.StringArray, len(args.UserProfiles))
 	for i, userName := range args.UserProfiles {
 		profile, err := sagemaker.NewUserProfile(ctx, name+"-user-"+userName, &sagemaker.UserProfileArgs{
@@ -266,7 +272,7 @@ func endpointLogicalName(name, service string) string {
 // before it deletes the old, and AWS refuses a second configuration of one
 // name: so the name carries a digest of the content, and a changed script is
 // a new configuration that the user profiles switch to before the old one,
-// no longer attached, is deleted.
+// no longer attached, is left to delete once no app runs with it.
 func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (*sagemaker.UserProfileUserSettingsJupyterLabAppSettingsArgs, error) {
 	if args.LifecycleScript == "" {
 		return nil, nil
@@ -279,7 +285,11 @@ func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, pa
 		StudioLifecycleConfigName:    pulumi.String(configName),
 		StudioLifecycleConfigAppType: pulumi.String("JupyterLab"),
 		StudioLifecycleConfigContent: pulumi.String(base64.StdEncoding.EncodeToString([]byte(args.LifecycleScript))),
-	}, parent)
+		// AWS refuses to delete a configuration while any running app was
+		// started with it (DeleteStudioLifecycleConfig), which with many
+		// users is almost always: a replaced one is left behind, for the
+		// README's cleanup once the apps have restarted.
+	}, parent, pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle configuration: %w", err)
 	}

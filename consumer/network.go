@@ -84,7 +84,7 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 	if n.clientsGroup, err = newGroup(name+"-studio", "SageMaker Studio domain default for apps of "+args.DomainName); err != nil {
 		return nil, err
 	}
-	if n.jobsGroup, err = newGroup(name+"-jobs", "SageMaker jobs and models of domain "+args.DomainName+": instances of one job reach each other"); err != nil {
+	if n.jobsGroup, err = newGroup(name+"-jobs", "SageMaker jobs and models of domain "+args.DomainName+": members reach each other (distributed training)"); err != nil {
 		return nil, err
 	}
 	for _, userName := range args.UserProfiles {
@@ -222,7 +222,8 @@ func (n *studioNetwork) rules(name string, s3PrefixList pulumi.StringInput, args
 		}
 	}
 	// A job's instances talk to each other on any port (distributed
-	// training); no Studio app carries this group.
+	// training). No Studio app carries this group; jobs of different users
+	// that use it can reach each other, as the README says.
 	rules = append(rules,
 		rule{name: jobs + "-within-in", description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},
 		rule{name: jobs + "-within-out", egress: true, description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},

@@ -17,6 +17,7 @@ import (
 func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studioVPC *vpc, s3PrefixList pulumi.StringInput) (*consumer.Consumer, error) {
 	return consumer.NewConsumer(ctx, "consumer", &consumer.ConsumerArgs{
 		Region:                  cfg.Region,
+		Account:                 cfg.Consumer.AccountID,
 		VpcID:                   studioVPC.id,
 		SubnetIDs:               studioVPC.subnetIDs,
 		RouteTableIDs:           studioVPC.routeTableIDs(),

@@ -155,3 +155,31 @@ func TestTooManyUsersForTheRegionsSecurityGroupsAreRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "consumer.studio.userProfiles: 2496 user profiles take 2501 security groups")
 	assert.Empty(t, result.Resources(), "refused before anything is registered")
 }
+
+// TestNoUserActsAsAnotherInStudio evaluates the execution role's boundaries
+// for what alice's notebook could try with the one role all users share.
+func TestNoUserActsAsAnotherInStudio(t *testing.T) {
+	result := run(t, devConfig(t))
+	boundaries := one(t, result, rolePolicyType, "consumer-user-boundaries")
+	assert.Equal(t, one(t, result, roleType, "consumer-execution-role").ID, boundaries.String("role"))
+	doc := parsePolicy(t, boundaries, "policy")
+	domainID := one(t, result, domainType, "consumer-domain").ID
+	profile := func(name string) string {
+		return "arn:aws:sagemaker:us-east-1:" + consumerAccount + ":user-profile/" + domainID + "/" + name
+	}
+	asAlice := func(action, resource string, context map[string]string) request {
+		context["aws:SourceIdentity"] = "alice"
+		return request{action: action, resource: resource, context: context}
+	}
+
+	assert.True(t, denies(doc, asAlice("sagemaker:CreatePresignedDomainUrl", profile("bob"), map[string]string{})),
+		"alice cannot open Studio as bob")
+	assert.True(t, denies(doc, asAlice("sagemaker:CreateUserProfile", profile("bob"), map[string]string{})),
+		"nor make a profile named bob, whose sessions would carry SourceIdentity bob")
+	assert.True(t, denies(doc, asAlice("sagemaker:CreateApp", "*", map[string]string{"sagemaker:OwnerUserProfileArn": profile("bob")})),
+		"nor start an app in bob's space")
+	assert.False(t, denies(doc, asAlice("sagemaker:CreateApp", "*", map[string]string{"sagemaker:OwnerUserProfileArn": profile("alice")})),
+		"her own space's apps are hers")
+	assert.False(t, denies(doc, asAlice("sagemaker:CreateApp", "*", map[string]string{})), "shared spaces, which have no owner, stay open")
+	assert.False(t, denies(doc, asAlice("sagemaker:CreateTrainingJob", "*", map[string]string{})), "jobs are the guardrails' business")
+}

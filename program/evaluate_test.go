@@ -17,7 +17,8 @@ type request struct {
 }
 
 // allows evaluates a request against one document the way IAM does for the
-// operators this project writes (StringEquals, StringNotEquals, Null, Bool):
+// operators this project writes (StringEquals, StringNotEquals, ArnLike,
+// ArnNotLike, Null, Bool):
 // an explicit deny wins, else some allow must match. Policy variables in
 // resources and condition values are filled from the request context, as IAM
 // fills them.
@@ -33,6 +34,16 @@ func allows(doc policy.Document, req request) bool {
 		allowed = true
 	}
 	return allowed
+}
+
+// denies reports whether an explicit deny of the document matches.
+func denies(doc policy.Document, req request) bool {
+	for _, s := range doc.Statement {
+		if s.Effect == policy.Deny && matches(s, req) {
+			return true
+		}
+	}
+	return false
 }
 
 func matches(s policy.Statement, req request) bool {
@@ -65,6 +76,10 @@ func condition(operator, actual string, present bool, values []string, req reque
 		return present && anyEqual(values, actual, req)
 	case "StringNotEquals":
 		return present && !anyEqual(values, actual, req)
+	case "ArnLike":
+		return present && anyGlob(values, actual, req)
+	case "ArnNotLike":
+		return present && !anyGlob(values, actual, req)
 	}
 	panic("condition operator not modelled: " + operator)
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -91,13 +90,16 @@ type Mocks struct {
 	subnets map[string]Subnet
 	// lastVpc is the VPC last looked up, by provider name.
 	lastVpc map[string]string
+	// assumedSubnets are the subnets answered without a test's description,
+	// by provider name, in the order they were looked up.
+	assumedSubnets map[string][]string
 }
 
 // NewMocks returns empty mocks for a project's stack.
 func NewMocks(project, stack string) *Mocks {
 	return &Mocks{
 		project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{},
-		vpcs: map[string]Vpc{}, subnets: map[string]Subnet{}, lastVpc: map[string]string{}, vpcEndpoints: map[string]VpcEndpoint{},
+		vpcs: map[string]Vpc{}, subnets: map[string]Subnet{}, lastVpc: map[string]string{}, assumedSubnets: map[string][]string{}, vpcEndpoints: map[string]VpcEndpoint{},
 	}
 }
 
@@ -209,15 +211,13 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:ec2/getSubnet:getSubnet":
 		subnet, ok := m.subnets[id]
 		if !ok {
+			// A subnet configuration names but no test describes: the
+			// distinct zones a correct configuration implies, in the order
+			// they are looked up, so any real IDs plan offline.
 			zones := AvailabilityZones(p.region)
-			digits := strings.TrimLeft(strings.TrimPrefix(id, "subnet-"), "0")
-			index := 0
-			if digits != "" {
-				if n, err := strconv.ParseUint(digits[:1], 16, 8); err == nil {
-					index = int(n) % len(zones)
-				}
-			}
-			subnet = Subnet{VpcID: m.lastVpc[p.name], Zone: zones[index]}
+			subnet = Subnet{VpcID: m.lastVpc[p.name], Zone: zones[len(m.assumedSubnets[p.name])%len(zones)]}
+			m.assumedSubnets[p.name] = append(m.assumedSubnets[p.name], id)
+			m.subnets[id] = subnet
 		}
 		zone := slices.Index(AvailabilityZones(p.region), subnet.Zone)
 		return resource.NewPropertyMapFromMap(map[string]any{
