@@ -84,7 +84,7 @@ func TestAThousandUsers(t *testing.T) {
 			thousand := run(t, withUsers(t, values, userNames(1000)))
 
 			// Every default quota holds, and only the Region's security
-			// groups grow with the users.
+			// groups and network interfaces grow with the users.
 			small, err := plan.Build(config.Project, stack.name, two)
 			require.NoError(t, err)
 			large, err := plan.Build(config.Project, stack.name, thousand)
@@ -92,8 +92,8 @@ func TestAThousandUsers(t *testing.T) {
 			require.NoError(t, large.Exceeded())
 			require.Equal(t, len(small.Quotas), len(large.Quotas))
 			for i, q := range large.Quotas {
-				if q.Name == "VPC security groups per Region" && q.Provider == "consumer" {
-					assert.Equal(t, small.Quotas[i].Used+998, q.Used, "one group per added user")
+				if q.Provider == "consumer" && (q.Name == "VPC security groups per Region" || strings.HasPrefix(q.Name, "network interfaces per Region")) {
+					assert.Equal(t, small.Quotas[i].Used+998, q.Used, "one %s per added user", q.Name)
 					continue
 				}
 				assert.Equal(t, small.Quotas[i].Used, q.Used, "%s %s does not grow with the users", q.Provider, q.Name)

@@ -13,8 +13,9 @@ import (
 
 // Quota is one AWS default quota and how close the stack comes to it in one
 // account; quotas the account's part of the stack does not touch are left
-// out. Used counts what this stack adds; what the account already has
-// (rules of an existing group, routes of an existing table) counts too.
+// out. Used counts what this stack adds. What the account already has (rules
+// of an existing group, routes of an existing table, its other groups) is
+// not looked up, and counts against the same quota.
 type Quota struct {
 	Provider  string `json:"provider"`
 	AccountID string `json:"accountId"`
@@ -80,6 +81,16 @@ var quotaRules = []quotaRule{
 		name: "VPC security groups per Region", limit: 2500, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (one group each)",
 		measure: securityGroupsPerRegion,
+	},
+	{
+		name: "network interfaces per Region (a running app each)", limit: 5000, source: vpcQuotas,
+		key:     "consumer.studio.userProfiles",
+		measure: networkInterfaces,
+	},
+	{
+		name: "gateway VPC endpoints per Region", limit: 20, source: vpcQuotas,
+		key:     "consumer.vpc.s3GatewayEndpointId",
+		measure: countPerAccount("aws:ec2/vpcEndpoint:VpcEndpoint", func(r offline.Resource) bool { return r.String("vpcEndpointType") == "Gateway" }),
 	},
 	{
 		name: "interface endpoints per VPC", limit: 50, source: vpcQuotas,
@@ -310,4 +321,28 @@ func attachmentsPerRole(all []offline.Resource, names namer) map[string]usage {
 		}
 	}
 	return highest(counts)
+}
+
+// networkInterfaces counts the interfaces the stack puts in the account's
+// Region when every user runs one app: one per app, and one per interface
+// endpoint and subnet.
+func networkInterfaces(all []offline.Resource, _ namer) map[string]usage {
+	out := map[string]usage{}
+	for _, r := range all {
+		n := 0
+		switch {
+		case r.Type == "aws:sagemaker/userProfile:UserProfile":
+			n = 1
+		case r.Type == "aws:ec2/vpcEndpoint:VpcEndpoint" && r.String("vpcEndpointType") == "Interface":
+			subnets, _ := r.Input("subnetIds").([]any)
+			n = len(subnets)
+		}
+		if n > 0 {
+			u := out[r.Provider]
+			u.used += n
+			u.where = "one app per user, and the interface endpoints in each subnet"
+			out[r.Provider] = u
+		}
+	}
+	return out
 }
