@@ -439,3 +439,20 @@ func TestREADMECountsAreThePlans(t *testing.T) {
 		}, "README.md's counts for the %s stack", stack)
 	}
 }
+
+// TestDiagramShowsTheConnectionMode: outside peering the diagram draws the
+// mode's own path to the cluster, and no peering.
+func TestDiagramShowsTheConnectionMode(t *testing.T) {
+	for stack, want := range map[string][]string{
+		"endpoint": {`studio_domain -->|"TCP 5439"| managed_endpoint`, `managed_endpoint -->|"AWS PrivateLink"| redshift_cluster`},
+		"dataapi":  {`endpoints -->|"Redshift Data API, as DbUser = SourceIdentity"| redshift_cluster`},
+	} {
+		code, out, errs := runPlan(t, "-dir", projectDir, "-stack", stack, "-diagram", "mermaid")
+		require.Equal(t, 0, code, errs)
+		lines := strings.Split(out, "\n")
+		for _, edge := range want {
+			assert.Contains(t, lines, "  "+edge, "%s: the mode's path", stack)
+		}
+		assert.NotContains(t, out, "peering", "%s: no peering outside peering mode", stack)
+	}
+}

@@ -219,6 +219,7 @@ func (p *Plan) diagramFacts() *diagram {
 			}
 		}
 	}
+	p.connectionPath(d, domain, cluster)
 	p.internetPath(d, domain)
 	p.dataPaths(d, roleNodes)
 	// Roles appear where they take part in the chain; others (flow log
@@ -278,7 +279,11 @@ func (p *Plan) dataPaths(d *diagram, roleNodes map[string]string) {
 		if r.Type == "aws:s3:BucketV2" {
 			node := nodeID("bucket", r.Name)
 			bucketNodes[fmt.Sprint(r.Properties["bucket"])] = node
-			d.outside[r.Provider] = append(d.outside[r.Provider], fmt.Sprintf(`%s[("S3 %s")]`, node, r.Properties["bucket"]))
+			bucket, ok := r.Properties["bucket"].(string)
+			if !ok {
+				bucket = r.Name + " (named by Pulumi)"
+			}
+			d.outside[r.Provider] = append(d.outside[r.Provider], fmt.Sprintf(`%s[("S3 %s")]`, node, bucket))
 		}
 	}
 	for _, r := range p.Resources {
@@ -359,4 +364,30 @@ func (p *Plan) providerOf(arn string) string {
 		}
 	}
 	return ""
+}
+
+// connectionPath draws the way to the cluster of the modes without a
+// peering: a Redshift-managed endpoint in the consumer VPC, or the Data API
+// through its interface endpoint.
+func (p *Plan) connectionPath(d *diagram, domain, cluster string) {
+	if domain == "" || cluster == "" {
+		return
+	}
+	for _, r := range p.Resources {
+		if r.Type != "aws:redshift:EndpointAccess" {
+			continue
+		}
+		d.inVPC[r.Provider] = append(d.inVPC[r.Provider], `managed_endpoint["Redshift-managed VPC endpoint<br/>authorized for this VPC by the data account"]`)
+		for _, rule := range p.Network.Rules {
+			if rule.Direction == "ingress" && rule.Group == r.Name {
+				d.add(rankQuery, `%s -->|"TCP %s"| managed_endpoint`, domain, rule.Ports)
+				break
+			}
+		}
+		d.add(rankPeering, `managed_endpoint -->|"AWS PrivateLink"| %s`, cluster)
+		return
+	}
+	if p.Outputs["connection"] == "dataApi" {
+		d.add(rankQuery, `endpoints -->|"Redshift Data API, as DbUser = SourceIdentity"| %s`, cluster)
+	}
 }
