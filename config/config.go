@@ -21,7 +21,7 @@ const Project = "studio-redshift"
 
 // Keys are the top-level keys of the project namespace, without the
 // "studio-redshift:" prefix.
-var Keys = []string{"region", "tags", "protect", "connection", "producer", "consumer", "athena", "featureStore"}
+var Keys = []string{"region", "tags", "protect", "connection", "side", "producer", "consumer", "consumers", "producerStack", "athena", "featureStore"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
@@ -50,8 +50,16 @@ type Config struct {
 	// Connection is how Studio reaches the cluster: ConnectionPeering (the
 	// default), ConnectionDataAPI or ConnectionManagedEndpoint.
 	Connection string
-	Producer   Producer
-	Consumer   Consumer
+	// Side is the part of the system this stack deploys: SideBoth (the
+	// default), SideProducer or SideConsumer.
+	Side string
+	// Consumers are the ML accounts a producer-side stack serves.
+	Consumers []ConsumerRef
+	// ProducerStack is the producer-side stack a consumer-side stack
+	// refers to.
+	ProducerStack string
+	Producer      Producer
+	Consumer      Consumer
 	// Athena is the cross-account Athena setup; nil when not configured.
 	Athena *Athena
 	// FeatureStore is the Feature Store with its offline store in the
@@ -285,15 +293,25 @@ func parse(p *problems, raw map[string]string) *Config {
 	if value, ok := raw["tags"]; ok {
 		decodeStrict(p, cfg.given, "tags", value, &cfg.Tags)
 	}
+	cfg.Side = SideBoth
+	if value, ok := raw["side"]; ok {
+		cfg.Side = strings.TrimSpace(value)
+	}
+	if value, ok := raw["producerStack"]; ok {
+		cfg.ProducerStack = strings.TrimSpace(value)
+	}
 	if value, ok := raw["producer"]; ok {
 		decodeStrict(p, cfg.given, "producer", value, &cfg.Producer)
-	} else {
+	} else if cfg.Side != SideConsumer {
 		p.add("producer", "is required: the data account, its VPC and its Redshift cluster")
 	}
 	if value, ok := raw["consumer"]; ok {
 		decodeStrict(p, cfg.given, "consumer", value, &cfg.Consumer)
-	} else {
+	} else if cfg.Side != SideProducer {
 		p.add("consumer", "is required: the ML account, its VPC and its Studio domain")
+	}
+	if value, ok := raw["consumers"]; ok {
+		decodeStrict(p, cfg.given, "consumers", value, &cfg.Consumers)
 	}
 	if value, ok := raw["athena"]; ok {
 		cfg.Athena = &Athena{}

@@ -76,34 +76,43 @@ func (c *Config) validate(p *problems) {
 	if len(c.Tags) > maxTags-1 {
 		p.add("tags", "has %d tags; AWS allows %d per resource and the program adds a Name tag to some, so give at most %d", len(c.Tags), maxTags, maxTags-1)
 	}
-	c.checkGuardrails(p)
+	c.checkSide(p)
+	hasProducer, hasConsumer := c.Side != SideConsumer, c.Side != SideProducer
 
-	c.Producer.Account.check(p, "producer")
-	c.Consumer.Account.check(p, "consumer")
-
-	c.checkConnection(p)
-	var producerCIDR netip.Prefix
-	if c.UsesProducerVPC() || c.Producer.VPC.CIDR != "" {
-		producerCIDR = checkCIDR(p, "producer.vpc.cidr", c.Producer.VPC.CIDR)
+	var producerCIDR, consumerCIDR netip.Prefix
+	if hasProducer {
+		c.Producer.Account.check(p, "producer")
+		c.checkConnection(p)
+		if c.UsesProducerVPC() || c.Producer.VPC.CIDR != "" {
+			producerCIDR = checkCIDR(p, "producer.vpc.cidr", c.Producer.VPC.CIDR)
+		}
+		c.checkProducerVPC(p, producerCIDR)
+		c.checkRedshift(p)
 	}
-	consumerCIDR := checkCIDR(p, "consumer.vpc.cidr", c.Consumer.VPC.CIDR)
-	c.checkProducerVPC(p, producerCIDR)
-	c.checkConsumerVPC(p, consumerCIDR)
-	// Only peering routes between the two ranges; the Data API and a
-	// managed endpoint work across overlapping ones.
-	if c.Peering() && producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
-		p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: "+
-			"choose other ranges, or connection %s or %s, which need no route", consumerCIDR, producerCIDR, ConnectionDataAPI, ConnectionManagedEndpoint)
+	if hasConsumer {
+		c.checkGuardrails(p)
+		c.Consumer.Account.check(p, "consumer")
+		consumerCIDR = checkCIDR(p, "consumer.vpc.cidr", c.Consumer.VPC.CIDR)
+		c.checkConsumerVPC(p, consumerCIDR)
+		c.checkEndpoints(p)
+		c.checkStudio(p)
 	}
-	if c.Peering() && c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
-		p.add("consumer.vpc.id", "%s is also producer.vpc.id; a VPC cannot be peered with itself", c.Consumer.VPC.ID)
+	if hasProducer && hasConsumer {
+		// Only peering routes between the two ranges; the Data API and a
+		// managed endpoint work across overlapping ones.
+		if c.Peering() && producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
+			p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: "+
+				"choose other ranges, or connection %s or %s, which need no route", consumerCIDR, producerCIDR, ConnectionDataAPI, ConnectionManagedEndpoint)
+		}
+		if c.Peering() && c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
+			p.add("consumer.vpc.id", "%s is also producer.vpc.id; a VPC cannot be peered with itself", c.Consumer.VPC.ID)
+		}
+		c.checkAthena(p)
+		c.checkFeatureStore(p)
 	}
-	c.checkEndpoints(p)
-
-	c.checkRedshift(p)
-	c.checkStudio(p)
-	c.checkAthena(p)
-	c.checkFeatureStore(p)
+	if c.Side == SideProducer {
+		c.checkConsumers(p, producerCIDR)
+	}
 }
 
 func checkTag(p *problems, key, value string) {

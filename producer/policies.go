@@ -42,7 +42,8 @@ var dbUserIsSourceIdentity = policy.Condition{
 	"StringEquals": {"redshift:DbUser": {"${aws:SourceIdentity}"}},
 }
 
-// TrustPolicy lets exactly the Studio execution role assume the producer role
+// TrustPolicy lets exactly the Studio execution roles (one per consumer
+// account) assume the producer role
 // (and carry its SourceIdentity across), and only from sessions that carry a
 // SourceIdentity (aws:SourceIdentity, the key AWS documents for a chained
 // AssumeRole). It names no user: the permission policy's DbUser =
@@ -51,11 +52,11 @@ var dbUserIsSourceIdentity = policy.Condition{
 // program, chains in as itself only, and the document stays the same size
 // whatever the number of users (a role trust policy has 2,048 characters,
 // IAM quotas).
-func TrustPolicy(executionRoleArn string) policy.Document {
+func TrustPolicy(executionRoleArns ...string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:       "StudioExecutionRoleWithSourceIdentity",
 		Effect:    policy.Allow,
-		Principal: &policy.Principal{AWS: []string{executionRoleArn}},
+		Principal: &policy.Principal{AWS: executionRoleArns},
 		// AWS: chaining a session that carries a SourceIdentity needs
 		// sts:SetSourceIdentity next to sts:AssumeRole in the trust policy.
 		Action: []string{"sts:AssumeRole", "sts:SetSourceIdentity"},

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/policy"
 )
 
 // Producer is the data account's side of the system.
@@ -28,18 +29,26 @@ type Producer struct {
 type ProducerArgs struct {
 	// Cluster is the Redshift cluster users query. Required.
 	Cluster Cluster
-	// ExecutionRoleArn is the Studio execution role, the only principal the
-	// producer role trusts. Required.
-	ExecutionRoleArn pulumi.StringInput
-	// Peering is the data account's side of a VPC peering: routes back and
-	// the cluster's ingress. Nil for the connections without a network path
-	// into the producer VPC (Data API, managed endpoint).
-	Peering *PeeringSide
+	// ExecutionRoleArns are the Studio execution roles, the only principals
+	// the producer role trusts: one per consumer, each existing already (IAM
+	// refuses a trust policy naming a missing principal). With none, no
+	// role is made yet.
+	ExecutionRoleArns []pulumi.StringInput
+	// RoleName names the role where others must know its ARN before it
+	// exists (split stacks); empty lets Pulumi name it.
+	RoleName string
+	// Peerings are the data account's side of each VPC peering: routes back
+	// and the cluster's ingress. None for the connections without a network
+	// path into the producer VPC (Data API, managed endpoint).
+	Peerings []PeeringSide
 }
 
 // PeeringSide is what the data account adds to its own network for a
 // peering with the consumer VPC.
 type PeeringSide struct {
+	// Key tells one consumer's resources from another's; empty for the one
+	// consumer of a stack that deploys both sides.
+	Key string
 	// ClusterSecurityGroupID is the cluster's security group; it admits
 	// Port from ConsumerCIDR. Required.
 	ClusterSecurityGroupID pulumi.StringInput
@@ -57,34 +66,25 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-
-	trust := args.ExecutionRoleArn.ToStringOutput().ApplyT(func(executionRoleArn string) (string, error) {
-		return TrustPolicy(executionRoleArn).JSON()
-	}).(pulumi.StringOutput)
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + args.Cluster.Identifier + " as themselves"),
-		AssumeRolePolicy: trust,
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("producer role: %w", err)
-	}
-
-	permissions, err := PermissionPolicy(args.Cluster).JSON()
-	if err != nil {
-		return nil, fmt.Errorf("producer role policy: %w", err)
-	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-redshift-access", &iam.RolePolicyArgs{
-		Role:   role.Name,
-		Policy: pulumi.String(permissions),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("producer role policy: %w", err)
-	}
-
-	if peer := args.Peering; peer != nil {
-		if err := network.PeeringRoutes(ctx, name, "producer", peer.RouteTables, peer.ConsumerCIDR, peer.ConnectionID, parent); err != nil {
+	// Without a role yet, its outputs are its ARN to be: a split stack's
+	// consumers name it before it exists.
+	comp.RoleArn = pulumi.String(RoleArn(args.Cluster.Partition, args.Cluster.Account, args.RoleName)).ToStringOutput()
+	comp.RoleName = pulumi.String(args.RoleName).ToStringOutput()
+	if len(args.ExecutionRoleArns) > 0 {
+		if err := newRole(ctx, name, comp, args, parent); err != nil {
 			return nil, err
 		}
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
+	}
+
+	for _, peer := range args.Peerings {
+		prefix := name
+		if peer.Key != "" {
+			prefix = name + "-" + peer.Key
+		}
+		if err := network.PeeringRoutes(ctx, prefix, "producer", peer.RouteTables, peer.ConsumerCIDR, peer.ConnectionID, parent); err != nil {
+			return nil, err
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, prefix+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: peer.ClusterSecurityGroupID,
 			Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
 			IpProtocol:      pulumi.String("tcp"),
@@ -96,10 +96,49 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		}
 	}
 
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"roleArn":  comp.RoleArn,
+		"roleName": comp.RoleName,
+	})
+}
+
+// newRole registers the role the consumers' execution roles assume and its
+// Redshift permissions.
+func newRole(ctx *pulumi.Context, name string, comp *Producer, args *ProducerArgs, parent pulumi.ResourceOption) error {
+	trust := pulumi.StringArray(args.ExecutionRoleArns).ToStringArrayOutput().ApplyT(func(executionRoleArns []string) (string, error) {
+		return TrustPolicy(executionRoleArns...).JSON()
+	}).(pulumi.StringOutput)
+	roleArgs := &iam.RoleArgs{
+		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + args.Cluster.Identifier + " as themselves"),
+		AssumeRolePolicy: trust,
+	}
+	if args.RoleName != "" {
+		roleArgs.Name = pulumi.String(args.RoleName)
+	}
+	role, err := iam.NewRole(ctx, name+"-role", roleArgs, parent)
+	if err != nil {
+		return fmt.Errorf("producer role: %w", err)
+	}
+	permissions, err := PermissionPolicy(args.Cluster).JSON()
+	if err != nil {
+		return fmt.Errorf("producer role policy: %w", err)
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-redshift-access", &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: pulumi.String(permissions),
+	}, parent); err != nil {
+		return fmt.Errorf("producer role policy: %w", err)
+	}
 	comp.RoleArn = role.Arn
 	comp.RoleName = role.Name
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"roleArn":  role.Arn,
-		"roleName": role.Name,
-	})
+	return nil
+}
+
+// RoleArn is the ARN a role of that name has, or will have, in the account;
+// empty without a name.
+func RoleArn(partition, account, roleName string) string {
+	if roleName == "" {
+		return ""
+	}
+	return policy.ARN(partition, "iam", "", account, "role/"+roleName)
 }

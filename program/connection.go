@@ -14,9 +14,9 @@ import (
 type link struct {
 	// peeringID is the accepted peering, empty outside peering mode.
 	peeringID pulumi.StringInput
-	// producerSide is what the data account adds to its network for a
-	// peering; nil for the connections without a network path into it.
-	producerSide *producer.PeeringSide
+	// producerSides are what the data account adds to its network for a
+	// peering; none for the connections without a network path into it.
+	producerSides []producer.PeeringSide
 	// endpoint is the managed endpoint, in that mode only.
 	endpoint *managedendpoint.ManagedEndpoint
 }
@@ -40,13 +40,13 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 		if err != nil {
 			return nil, err
 		}
-		return &link{peeringID: peer.ConnectionID, producerSide: &producer.PeeringSide{
+		return &link{peeringID: peer.ConnectionID, producerSides: []producer.PeeringSide{{
 			ClusterSecurityGroupID: clusterGroup,
 			Port:                   cfg.Producer.Redshift.Port,
 			RouteTables:            clusterVPC.routeTables,
 			ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
 			ConnectionID:           peer.ConnectionID,
-		}}, nil
+		}}}, nil
 	case config.ConnectionManagedEndpoint:
 		endpoint, err := managedendpoint.NewManagedEndpoint(ctx, "managed-endpoint", &managedendpoint.ManagedEndpointArgs{
 			ConsumerProvider:  providers.consumer,

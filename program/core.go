@@ -78,8 +78,8 @@ func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider
 			Database:   redshift.Database,
 			DBGroups:   redshift.DBGroups,
 		},
-		ExecutionRoleArn: studio.ExecutionRoleArn,
-		Peering:          connection.producerSide,
+		ExecutionRoleArns: []pulumi.StringInput{studio.ExecutionRoleArn},
+		Peerings:          connection.producerSides,
 	}, pulumi.Provider(provider))
 }
 

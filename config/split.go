@@ -1,0 +1,135 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The parts of the system one stack deploys (studio-redshift:side).
+const (
+	// SideBoth deploys both accounts from one stack, with credentials for
+	// both: the default.
+	SideBoth = "both"
+	// SideProducer deploys the data account's part for a list of consumers,
+	// with the data account's credentials only.
+	SideProducer = "producer"
+	// SideConsumer deploys one ML account's part, reading the producer-side
+	// stack's outputs, with the ML account's credentials only.
+	SideConsumer = "consumer"
+)
+
+// Sides are the values studio-redshift:side takes.
+var Sides = []string{SideBoth, SideProducer, SideConsumer}
+
+// ConsumerRef is one ML account a producer-side stack serves: by the stack
+// reference of its consumer-side stack, or, for a team on another Pulumi
+// backend, by the values that stack would export.
+type ConsumerRef struct {
+	// Name keys the consumer's resources and its entry in the
+	// consumerLinks output; a consumer-side stack finds itself under its
+	// own stack name, so use that.
+	Name string `json:"name"`
+	// Stack is the consumer-side stack ("org/studio-redshift/ml-team-a").
+	Stack string `json:"stack,omitempty"`
+	// The values of a consumer given in configuration.
+	AccountID        string `json:"accountId,omitempty"`
+	ExecutionRoleArn string `json:"executionRoleArn,omitempty"`
+	VPC              struct {
+		ID   string `json:"id,omitempty"`
+		CIDR string `json:"cidr,omitempty"`
+	} `json:"vpc,omitempty"`
+	// PeeringConnectionID is the peering the consumer requested (peering
+	// mode), once its stack has run.
+	PeeringConnectionID string `json:"peeringConnectionId,omitempty"`
+}
+
+// consumerNamePattern keeps consumer names usable in logical names.
+var consumerNamePattern = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,39}$`)
+
+// stackNamePattern is a Pulumi stack name, bare or qualified by
+// organization and project.
+var stackNamePattern = regexp.MustCompile(`^([\w.-]+/){0,2}[\w.-]+$`)
+
+// peeringIDPattern is a VPC peering connection ID.
+var peeringIDPattern = regexp.MustCompile(`^pcx-([0-9a-f]{8}|[0-9a-f]{17})$`)
+
+// Split reports whether this stack deploys one side only.
+func (c *Config) Split() bool { return c.Side != SideBoth }
+
+func (c *Config) checkSide(p *problems) {
+	if !slices.Contains(Sides, c.Side) {
+		p.add("side", "%q is not a side; use one of %s (default %s)", c.Side, strings.Join(Sides, ", "), SideBoth)
+		return
+	}
+	both := "needs both accounts' credentials, which a split stack does not hold; deploy it from a stack of side both, or leave it out"
+	switch c.Side {
+	case SideConsumer:
+		switch {
+		case c.ProducerStack == "":
+			p.add("producerStack", "is required for side consumer: the producer-side stack to read, e.g. acme/studio-redshift/data-platform")
+		case !stackNamePattern.MatchString(c.ProducerStack):
+			p.add("producerStack", "%q is not a stack name such as data-platform or acme/studio-redshift/data-platform", c.ProducerStack)
+		}
+		forbid(p, "producer", c.Given("producer"), "comes from the producer-side stack (producerStack) in a consumer-side stack; remove it")
+		forbid(p, "connection", c.Given("connection"), "is the producer-side stack's (its output connection) in a consumer-side stack; remove it")
+		forbid(p, "consumers", c.Given("consumers"), "only a producer-side stack lists consumers; remove it")
+	case SideProducer:
+		forbid(p, "consumer", c.Given("consumer"), "a producer-side stack lists its consumers under consumers, not consumer; move it")
+		forbid(p, "producerStack", c.Given("producerStack"), "only a consumer-side stack refers to a producer stack; remove it")
+		if len(c.Consumers) == 0 {
+			p.add("consumers", "needs at least one consumer for side producer: [{name: ml-team-a, stack: acme/studio-redshift/ml-team-a}]")
+		}
+	default:
+		forbid(p, "consumers", c.Given("consumers"), "only a producer-side stack (side: producer) lists consumers; remove it, or set side")
+		forbid(p, "producerStack", c.Given("producerStack"), "only a consumer-side stack (side: consumer) refers to a producer stack; remove it, or set side")
+	}
+	if c.Split() {
+		forbid(p, "athena", c.Given("athena"), "%s", both)
+		forbid(p, "featureStore", c.Given("featureStore"), "%s", both)
+	}
+}
+
+// checkConsumers validates a producer-side stack's consumers.
+func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
+	seen := map[string]bool{}
+	for i, consumer := range c.Consumers {
+		key := fmt.Sprintf("consumers[%d]", i)
+		switch {
+		case !consumerNamePattern.MatchString(consumer.Name):
+			p.add(key+".name", "%q is not a consumer name (lower-case letters, digits and single hyphens, starting with a letter, at most 40): use the consumer-side stack's name", consumer.Name)
+		case seen[consumer.Name]:
+			p.add(key+".name", "%q is listed twice", consumer.Name)
+		}
+		seen[consumer.Name] = true
+		given := consumer.AccountID != "" || consumer.ExecutionRoleArn != "" || consumer.VPC.ID != "" || consumer.VPC.CIDR != "" || consumer.PeeringConnectionID != ""
+		if consumer.Stack != "" {
+			if !stackNamePattern.MatchString(consumer.Stack) {
+				p.add(key+".stack", "%q is not a stack name such as ml-team-a or acme/studio-redshift/ml-team-a", consumer.Stack)
+			}
+			forbid(p, key+".stack", given, "comes with values of its own; give either stack (the values come from its outputs) or accountId, executionRoleArn and vpc")
+			continue
+		}
+		Account{AccountID: consumer.AccountID}.check(p, key)
+		if match := roleArnPattern.FindStringSubmatch(consumer.ExecutionRoleArn); match == nil {
+			p.add(key+".executionRoleArn", "%q is not an IAM role ARN; give the consumer's Studio execution role (its stack's executionRoleArn output), or stack", consumer.ExecutionRoleArn)
+		} else if match[2] != consumer.AccountID {
+			p.add(key+".executionRoleArn", "is in account %s, not in %s.accountId %s", match[2], key, consumer.AccountID)
+		}
+		if c.Connection == ConnectionDataAPI {
+			continue // IAM alone: no network of the consumer's is touched
+		}
+		checkID(p, key+".vpc.id", "vpc", consumer.VPC.ID)
+		if c.Peering() {
+			block := checkCIDR(p, key+".vpc.cidr", consumer.VPC.CIDR)
+			if block.IsValid() && producerCIDR.IsValid() && block.Overlaps(producerCIDR) {
+				p.add(key+".vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges", block, producerCIDR)
+			}
+			if consumer.PeeringConnectionID != "" && !peeringIDPattern.MatchString(consumer.PeeringConnectionID) {
+				p.add(key+".peeringConnectionId", "%q is not a VPC peering connection ID (pcx- and 8 or 17 hex digits)", consumer.PeeringConnectionID)
+			}
+		}
+	}
+}
