@@ -41,7 +41,9 @@ type Client struct {
 // pulumi.Provider.
 type ManagedEndpointArgs struct {
 	// ConsumerProvider creates the endpoint; ProducerProvider authorizes it.
-	// Required; they may be for the same account.
+	// ConsumerProvider is required; ProducerProvider may be for the same
+	// account, or nil where the producer-side stack authorizes it
+	// (NewAuthorization).
 	ConsumerProvider, ProducerProvider *aws.Provider
 	// ProducerAccountID owns the cluster; ConsumerAccountID is authorized.
 	// Required.
@@ -68,24 +70,25 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 		return nil, err
 	}
 	asConsumer := []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(args.ConsumerProvider)}
-	asProducer := []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(args.ProducerProvider)}
+	var asProducer []pulumi.ResourceOption
+	if args.ProducerProvider != nil {
+		asProducer = []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(args.ProducerProvider)}
+	}
 
 	// The endpoint waits for its authorization, which no input carries; in
-	// one account none is needed (AWS authorizes only other accounts).
+	// one account none is needed (AWS authorizes only other accounts). A
+	// consumer-side stack's producer authorizes it from its own stack.
 	var authorized []pulumi.Resource
 	resourceOwner := pulumi.StringPtrInput(nil)
 	if args.ProducerAccountID != args.ConsumerAccountID {
-		authorization, err := redshift.NewEndpointAuthorization(ctx, name+"-authorization", &redshift.EndpointAuthorizationArgs{
-			Account:           pulumi.String(args.ConsumerAccountID),
-			ClusterIdentifier: pulumi.String(args.ClusterIdentifier),
-			// Only the Studio VPC, not every VPC of the account.
-			VpcIds: pulumi.StringArray{args.ConsumerVpcID},
-		}, asProducer...)
-		if err != nil {
-			return nil, fmt.Errorf("endpoint authorization: %w", err)
-		}
-		authorized = append(authorized, authorization)
 		resourceOwner = pulumi.String(args.ProducerAccountID)
+		if args.ProducerProvider != nil {
+			authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, args.ConsumerVpcID, asProducer...)
+			if err != nil {
+				return nil, err
+			}
+			authorized = append(authorized, authorization)
+		}
 	}
 
 	subnets, err := redshift.NewSubnetGroup(ctx, name+"-subnets", &redshift.SubnetGroupArgs{
@@ -156,4 +159,44 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 func EndpointName(key string) string {
 	digest := sha256.Sum256([]byte(key))
 	return "studio-" + hex.EncodeToString(digest[:])[:12]
+}
+
+// authorize lets the consumer account's VPC have an endpoint of the cluster:
+// only that VPC, not every VPC of the account.
+func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpcID pulumi.StringInput, opts ...pulumi.ResourceOption) (*redshift.EndpointAuthorization, error) {
+	authorization, err := redshift.NewEndpointAuthorization(ctx, name+"-authorization", &redshift.EndpointAuthorizationArgs{
+		Account:           pulumi.String(account),
+		ClusterIdentifier: pulumi.String(clusterIdentifier),
+		VpcIds:            pulumi.StringArray{vpcID},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint authorization: %w", err)
+	}
+	return authorization, nil
+}
+
+// Authorization is a producer-side stack's authorization of one consumer's
+// managed endpoint.
+type Authorization struct {
+	pulumi.ResourceState
+}
+
+// AuthorizationArgs are the inputs of NewAuthorization. Create it with the
+// producer account's provider (pulumi.Provider).
+type AuthorizationArgs struct {
+	// ConsumerAccountID and ConsumerVpcID may have an endpoint of
+	// ClusterIdentifier. Required.
+	ConsumerAccountID, ConsumerVpcID, ClusterIdentifier string
+}
+
+// NewAuthorization registers the authorization of one consumer.
+func NewAuthorization(ctx *pulumi.Context, name string, args *AuthorizationArgs, opts ...pulumi.ResourceOption) (*Authorization, error) {
+	comp := &Authorization{}
+	if err := ctx.RegisterComponentResource("studioredshift:index:EndpointAuthorization", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	if _, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.String(args.ConsumerVpcID), pulumi.Parent(comp)); err != nil {
+		return nil, err
+	}
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
 }

@@ -73,21 +73,11 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 
 	// Each side resolves the other's private DNS names (the Redshift
 	// endpoint, the Studio hosts) to private addresses.
-	if _, err := ec2.NewPeeringConnectionOptions(ctx, name+"-requester-dns", &ec2.PeeringConnectionOptionsArgs{
-		VpcPeeringConnectionId: connectionID,
-		Requester: &ec2.PeeringConnectionOptionsRequesterArgs{
-			AllowRemoteVpcDnsResolution: pulumi.Bool(true),
-		},
-	}, asConsumer...); err != nil {
-		return nil, fmt.Errorf("requester DNS options: %w", err)
+	if err := requesterDNS(ctx, name, connectionID, asConsumer...); err != nil {
+		return nil, err
 	}
-	if _, err := ec2.NewPeeringConnectionOptions(ctx, name+"-accepter-dns", &ec2.PeeringConnectionOptionsArgs{
-		VpcPeeringConnectionId: connectionID,
-		Accepter: &ec2.PeeringConnectionOptionsAccepterArgs{
-			AllowRemoteVpcDnsResolution: pulumi.Bool(true),
-		},
-	}, asProducer...); err != nil {
-		return nil, fmt.Errorf("accepter DNS options: %w", err)
+	if err := accepterDNS(ctx, name, connectionID, asProducer...); err != nil {
+		return nil, err
 	}
 
 	if err := network.PeeringRoutes(ctx, name, "consumer", args.ConsumerRouteTables, args.ProducerCIDR, connectionID, asConsumer...); err != nil {
@@ -98,4 +88,28 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"connectionId": connectionID,
 	})
+}
+
+// requesterDNS and accepterDNS let each side resolve the other's private DNS
+// names (the Redshift endpoint, the Studio hosts) to private addresses. AWS
+// accepts them only on an active connection, and from each account only for
+// its own side.
+func requesterDNS(ctx *pulumi.Context, name string, connectionID pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+	if _, err := ec2.NewPeeringConnectionOptions(ctx, name+"-requester-dns", &ec2.PeeringConnectionOptionsArgs{
+		VpcPeeringConnectionId: connectionID,
+		Requester:              &ec2.PeeringConnectionOptionsRequesterArgs{AllowRemoteVpcDnsResolution: pulumi.Bool(true)},
+	}, opts...); err != nil {
+		return fmt.Errorf("requester DNS options: %w", err)
+	}
+	return nil
+}
+
+func accepterDNS(ctx *pulumi.Context, name string, connectionID pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+	if _, err := ec2.NewPeeringConnectionOptions(ctx, name+"-accepter-dns", &ec2.PeeringConnectionOptionsArgs{
+		VpcPeeringConnectionId: connectionID,
+		Accepter:               &ec2.PeeringConnectionOptionsAccepterArgs{AllowRemoteVpcDnsResolution: pulumi.Bool(true)},
+	}, opts...); err != nil {
+		return fmt.Errorf("accepter DNS options: %w", err)
+	}
+	return nil
 }

@@ -68,30 +68,22 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 // newDataSide is the producer side: the role Studio users assume, the routes
 // back and the cluster's ingress.
 func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link) (*producer.Producer, error) {
-	redshift := cfg.Producer.Redshift
 	return producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
-		Cluster: producer.Cluster{
-			Partition:  cfg.Partition(),
-			Region:     cfg.Region,
-			Account:    cfg.Producer.AccountID,
-			Identifier: redshift.ClusterIdentifier,
-			Database:   redshift.Database,
-			DBGroups:   redshift.DBGroups,
-		},
+		Cluster:           clusterOf(cfg),
 		ExecutionRoleArns: []pulumi.StringInput{studio.ExecutionRoleArn},
 		Peerings:          connection.producerSides,
 	}, pulumi.Provider(provider))
 }
 
 // exportCore exports the outputs of the core system (DESIGN.md's names).
-func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, data *producer.Producer, connection *link) {
+func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, producerRoleArn pulumi.StringOutput, connection *link) {
 	redshift := cfg.Producer.Redshift
 	endpointAddress := pulumi.String("").ToStringOutput()
 	endpointPort := pulumi.Int(0).ToIntOutput()
 	if connection.endpoint != nil {
 		endpointAddress, endpointPort = connection.endpoint.Address, connection.endpoint.Port
 	}
-	snippet := pulumi.All(data.RoleArn, endpointAddress, endpointPort).ApplyT(func(values []any) (string, error) {
+	snippet := pulumi.All(producerRoleArn, endpointAddress, endpointPort).ApplyT(func(values []any) (string, error) {
 		return notebook.RedshiftSnippet(notebook.Redshift{
 			Region:            cfg.Region,
 			ProducerRoleArn:   values[0].(string),
@@ -112,22 +104,20 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 	ctx.Export("producerAccountId", pulumi.String(cfg.Producer.AccountID))
 	ctx.Export("consumerAccountId", pulumi.String(cfg.Consumer.AccountID))
 	ctx.Export("executionRoleArn", studio.ExecutionRoleArn)
-	ctx.Export("producerRoleArn", data.RoleArn)
+	ctx.Export("producerRoleArn", producerRoleArn)
 	ctx.Export("peeringConnectionId", connection.peeringID)
 	ctx.Export("studioDomainId", studio.DomainID)
 	ctx.Export("studioDomainUrl", studio.DomainURL)
 	ctx.Export("userProfiles", studio.UserProfileNames)
 	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
-	ctx.Export("redshift", pulumi.Map{
-		"clusterIdentifier": pulumi.String(redshift.ClusterIdentifier),
-		"database":          pulumi.String(redshift.Database),
-		"port":              pulumi.Int(redshift.Port),
-		"dbGroups":          pulumi.ToStringArray(append([]string{}, redshift.DBGroups...)),
-	})
+	ctx.Export("redshift", redshiftOutput(cfg))
 	ctx.Export("notebookSnippet", snippet)
 	// What a SageMaker job or model must name to pass the guardrails.
 	ctx.Export("studioSubnetIds", studioVPC.subnetIDs)
 	ctx.Export("studioSecurityGroupIds", studio.StudioSecurityGroupIDs)
+	// What a producer-side stack reads of a consumer-side one.
+	ctx.Export("consumerVpcId", studioVPC.id)
+	ctx.Export("consumerVpcCidr", pulumi.String(cfg.Consumer.VPC.CIDR))
 }
 
 // lifecycleScript installs awswrangler at every JupyterLab start, where Studio
@@ -205,4 +195,16 @@ func peeredCIDR(cfg *config.Config) string {
 		return ""
 	}
 	return cfg.Producer.VPC.CIDR
+}
+
+// redshiftOutput is the output redshift: what a notebook or a consumer-side
+// stack needs to know of the cluster.
+func redshiftOutput(cfg *config.Config) pulumi.Map {
+	r := cfg.Producer.Redshift
+	return pulumi.Map{
+		"clusterIdentifier": pulumi.String(r.ClusterIdentifier),
+		"database":          pulumi.String(r.Database),
+		"port":              pulumi.Int(r.Port),
+		"dbGroups":          pulumi.ToStringArray(append([]string{}, r.DBGroups...)),
+	}
 }

@@ -22,7 +22,7 @@ func checkExisting(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
 	}
 
-	if v := cfg.Consumer.VPC; !v.CreatesVPC() {
+	if v := cfg.Consumer.VPC; providers.consumer != nil && !v.CreatesVPC() {
 		// AWS PrivateLink: private DNS of an interface endpoint needs the
 		// VPC's enableDnsSupport and enableDnsHostnames.
 		checkVpcDNS(ctx, providers.consumer, "consumer", v.ID, "the interface endpoints' private DNS", add)
@@ -41,7 +41,7 @@ func checkExisting(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			zones[subnet.AvailabilityZone] = i
 		}
 	}
-	if v := cfg.Producer.VPC; !v.CreatesVPC() && cfg.UsesProducerVPC() {
+	if v := cfg.Producer.VPC; providers.producer != nil && !v.CreatesVPC() && cfg.UsesProducerVPC() {
 		if cfg.Peering() {
 			// DNS resolution over a peering needs DNS hostnames and DNS
 			// resolution on both VPCs ("Enable DNS resolution for a VPC

@@ -78,6 +78,20 @@ func TestOutputsMatchTheREADME(t *testing.T) {
 	}
 
 	seen := map[string]bool{}
+	// A split stack's producer side exports its own outputs, documented as
+	// such; the consumer side exports all the outputs data teams read.
+	producerSide := run(t, stackConfig(t, "data-platform")).Outputs
+	runs["consumer side"] = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": producerSide}).Outputs
+	for name, value := range producerSide {
+		seen[name] = true
+		if doc, ok := documented[name]; ok {
+			assert.Equal(t, doc.kind, kindOf(value), "producer side: output %s changed type", name)
+		}
+		if doc, ok := documented[name]; assert.True(t, ok, "producer side: output %s is not in README.md's outputs table", name) && doc.when != "always" {
+			assert.Contains(t, doc.when, "split", "%s: README.md says when a producer-side stack exports it", name)
+		}
+	}
+
 	for runName, outputs := range runs {
 		for name, value := range outputs {
 			doc, ok := documented[name]

@@ -35,6 +35,13 @@ func Run(ctx *pulumi.Context) error {
 	if err := checkQuotas(cfg); err != nil {
 		return err
 	}
+	// The kind of stack, chosen once: both accounts, or one side of them.
+	switch cfg.Side {
+	case config.SideProducer:
+		return runProducerSide(ctx, cfg)
+	case config.SideConsumer:
+		return runConsumerSide(ctx, cfg)
+	}
 	providers, err := newProviders(ctx, cfg)
 	if err != nil {
 		return err
@@ -104,7 +111,7 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	exportCore(ctx, cfg, studio, consumerVPC, data, connection)
+	exportCore(ctx, cfg, studio, consumerVPC, data.RoleArn, connection)
 	return nil
 }
 

@@ -504,7 +504,7 @@ func TestOutputs(t *testing.T) {
 	}
 	sort.Strings(names)
 	assert.Equal(t, []string{
-		"connection", "consumerAccountId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
+		"connection", "consumerAccountId", "consumerVpcCidr", "consumerVpcId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
 		"producerRoleArn", "producerVpcCidr", "redshift", "region", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, result.Outputs["studioSubnetIds"])

@@ -6,11 +6,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/studio-redshift/studio-redshift/config"
@@ -68,8 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"also a stand-in for a secure: value, which cannot be decrypted offline")
 	flags.Var(settings{list: &overrides, asString: true}, "set-str", "like -set, but the value stays a string, "+
 		"as with `pulumi config set --path --type string`: `path=value`")
+	references := stackOutputFiles{}
+	flags.Var(references, "stack-outputs", "supply a referenced stack's outputs, `NAME=FILE`, FILE as `pulumi stack output --json` "+
+		"prints them (repeatable): a split stack's other side, planned alone")
+	outputsOnly := flags.Bool("outputs", false, "write only the stack outputs, as `pulumi stack output --json` prints them (for -stack-outputs)")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [-stack dev] [-dir .] [-json | -diagram mermaid] [-out FILE] [-set path=value ...] [-set-str path=value ...]")
+		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [-stack dev] [-dir .] [-json | -outputs | -diagram mermaid] [-out FILE] [-set path=value ...] [-set-str path=value ...] [-stack-outputs NAME=FILE ...]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -84,8 +91,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(2, "unexpected argument %q; flags only (see -h)", flags.Arg(0))
 	case *diagram != "" && *diagram != "mermaid":
 		return fail(2, "-diagram %q is not supported; use -diagram mermaid", *diagram)
-	case *diagram != "" && *asJSON:
-		return fail(2, "-json and -diagram each choose the output; give one")
+	case (*diagram != "" && *asJSON) || (*outputsOnly && (*asJSON || *diagram != "")):
+		return fail(2, "-json, -outputs and -diagram each choose the output; give one")
+	}
+	var options []offline.Option
+	for _, name := range slices.Sorted(maps.Keys(references)) {
+		outputs, err := readStackOutputs(references[name])
+		if err != nil {
+			return fail(1, "-stack-outputs %s: %v", name, err)
+		}
+		options = append(options, offline.WithStackReference(name, outputs))
 	}
 
 	values, err := stackconfig.Load(*dir, *stack, overrides)
@@ -100,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(1, "cannot read the stack configuration: %v", err)
 	}
 
-	result, err := offline.Run(program.Run, config.Project, *stack, values)
+	result, err := offline.Run(program.Run, config.Project, *stack, values, options...)
 	for _, warning := range result.Warnings {
 		fmt.Fprintf(stderr, "plan: warning: %s\n", warning)
 	}
@@ -121,6 +136,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if rendered, err = built.JSON(); err != nil {
 			return fail(1, "%v", err)
 		}
+	case *outputsOnly:
+		if rendered, err = json.MarshalIndent(built.Outputs, "", "  "); err != nil {
+			return fail(1, "%v", err)
+		}
+		rendered = append(rendered, '\n')
 	case *diagram == "mermaid":
 		rendered = built.Mermaid()
 	default:
@@ -136,4 +156,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(1, "cannot write the plan: %v", err)
 	}
 	return 0
+}
+
+// stackOutputFiles collects repeated -stack-outputs NAME=FILE flags.
+type stackOutputFiles map[string]string
+
+func (f stackOutputFiles) String() string { return strings.Join(slices.Sorted(maps.Keys(f)), ",") }
+
+func (f stackOutputFiles) Set(text string) error {
+	name, file, ok := strings.Cut(text, "=")
+	if !ok || name == "" || file == "" {
+		return fmt.Errorf("want NAME=FILE, such as data-platform=data-platform.json, got %q", text)
+	}
+	f[name] = file
+	return nil
+}
+
+// readStackOutputs reads a stack's outputs as `pulumi stack output --json`
+// prints them: one JSON object, output name to value.
+func readStackOutputs(file string) (map[string]any, error) {
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var outputs map[string]any
+	if err := json.Unmarshal(text, &outputs); err != nil {
+		return nil, fmt.Errorf("%s is not the JSON object `pulumi stack output --json` prints: %v", file, err)
+	}
+	return outputs, nil
 }

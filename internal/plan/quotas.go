@@ -99,17 +99,17 @@ var quotaRules = []quotaRule{
 	},
 	{
 		name: "routes per route table", limit: 50, source: vpcQuotas,
-		key:     "producer.vpc.routeTableIds, consumer.vpc.routeTableIds",
+		key:     "consumers (one route each per producer route table), producer.vpc.routeTableIds, consumer.vpc.routeTableIds",
 		measure: routesPerTable,
 	},
 	{
 		name: "active VPC peering connections per VPC", limit: 50, source: vpcQuotas,
-		key:     "consumer.vpc.id, producer.vpc.id (one peering per stack)",
+		key:     "consumers (one peering each; connection dataApi or managedEndpoint needs none)",
 		measure: peeringsPerVPC,
 	},
 	{
 		name: "role trust policy length (characters)", limit: 2048, source: iamQuotas,
-		key:     "consumer.studio.userProfiles (never listed)",
+		key:     "consumers (one principal each; the quota can be raised to 4,096); consumer.studio.userProfiles are never listed",
 		measure: policySize("aws:iam/role:Role", "assumeRolePolicy", func(r offline.Resource, _ namer) string { return r.Name }),
 	},
 	{

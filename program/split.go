@@ -1,0 +1,404 @@
+package program
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/managedendpoint"
+	"github.com/studio-redshift/studio-redshift/peering"
+	"github.com/studio-redshift/studio-redshift/producer"
+	"github.com/studio-redshift/studio-redshift/rolechain"
+)
+
+// Split stacks: the data account's and each ML account's part of the system
+// deployed by stacks that each hold one account's credentials, in this
+// order (README, "For organizations"):
+//
+//  1. the producer side: the cluster's network and the role's ARN to be;
+//  2. each consumer side: Studio, its execution role, and the peering
+//     request or nothing more, reading the producer's outputs;
+//  3. the producer side again: trust for every consumer whose execution
+//     role now exists, the acceptance, routes and ingress, or the endpoint
+//     authorization;
+//  4. the consumer side again, for peering and managed endpoints only: the
+//     routes and DNS option of the accepted peering, or the endpoint.
+//
+// No IAM document names a principal before it exists: the producer trusts
+// only execution roles a consumer stack has made. What waits on the other
+// stack is reported by name in the output pending and as a warning.
+
+// link states, as the producer side reports them to each consumer.
+const (
+	linkTrusted    = "trusted"
+	linkAccepted   = "peeringAccepted"
+	linkAuthorized = "endpointAuthorized"
+)
+
+// consumerReady is one consumer as the producer side sees it.
+type consumerReady struct {
+	name, accountID, executionRoleArn, vpcID, cidr, peeringID string
+}
+
+// runProducerSide deploys the data account's part for the listed consumers.
+func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
+	provider, err := newProvider(ctx, "producer", cfg, cfg.Producer.Account)
+	if err != nil {
+		return err
+	}
+	if err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
+		return err
+	}
+	var clusterVPC *vpc
+	if cfg.UsesProducerVPC() {
+		if clusterVPC, err = newVPC(ctx, cfg, producerSpec(cfg, provider)); err != nil {
+			return err
+		}
+	}
+	logs, err := newProducerLogs(ctx, cfg, provider)
+	if err != nil {
+		return err
+	}
+	clusterGroup, err := clusterSecurityGroup(ctx, cfg, provider, clusterVPC, logs)
+	if err != nil {
+		return err
+	}
+
+	consumers, pending, err := readConsumers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	redshift := cfg.Producer.Redshift
+	var trusted []pulumi.StringInput
+	var peerings []producer.PeeringSide
+	links := pulumi.Map{}
+	for _, c := range consumers {
+		trusted = append(trusted, pulumi.String(c.executionRoleArn))
+		state := pulumi.Map{linkTrusted: pulumi.Bool(true), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
+		switch cfg.Connection {
+		case config.ConnectionPeering:
+			if c.peeringID == "" {
+				pending = append(pending, fmt.Sprintf("consumer %s has not requested the peering yet: run its stack, then this one again", c.name))
+				break
+			}
+			acceptance, err := peering.NewAcceptance(ctx, "peering-"+c.name, &peering.AcceptanceArgs{ConnectionID: c.peeringID}, pulumi.Provider(provider))
+			if err != nil {
+				return err
+			}
+			peerings = append(peerings, producer.PeeringSide{
+				Key: c.name, ClusterSecurityGroupID: clusterGroup, Port: redshift.Port,
+				RouteTables: clusterVPC.routeTables, ConsumerCIDR: c.cidr, ConnectionID: acceptance.ConnectionID,
+			})
+			state[linkAccepted] = pulumi.Bool(true)
+		case config.ConnectionManagedEndpoint:
+			if c.accountID != cfg.Producer.AccountID {
+				if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+c.name, &managedendpoint.AuthorizationArgs{
+					ConsumerAccountID: c.accountID, ConsumerVpcID: c.vpcID, ClusterIdentifier: redshift.ClusterIdentifier,
+				}, pulumi.Provider(provider)); err != nil {
+					return err
+				}
+			}
+			state[linkAuthorized] = pulumi.Bool(true)
+		}
+		links[c.name] = state
+	}
+
+	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
+		Cluster:           clusterOf(cfg),
+		ExecutionRoleArns: trusted,
+		RoleName:          producerRoleName(cfg),
+		Peerings:          peerings,
+	}, pulumi.Provider(provider))
+	if err != nil {
+		return err
+	}
+
+	ctx.Export("side", pulumi.String(cfg.Side))
+	ctx.Export("region", pulumi.String(cfg.Region))
+	ctx.Export("connection", pulumi.String(cfg.Connection))
+	ctx.Export("producerAccountId", pulumi.String(cfg.Producer.AccountID))
+	ctx.Export("producerRoleArn", data.RoleArn)
+	producerVpcID := pulumi.String(cfg.Producer.VPC.ID).ToStringOutput()
+	if clusterVPC != nil {
+		producerVpcID = clusterVPC.id.ToStringOutput()
+	}
+	ctx.Export("producerVpcId", producerVpcID)
+	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
+	ctx.Export("redshift", redshiftOutput(cfg))
+	ctx.Export("consumerLinks", links)
+	exportPending(ctx, pending)
+	return nil
+}
+
+// readConsumers resolves the producer side's consumers: from configuration,
+// or from the outputs of their stacks. A consumer whose stack has not made
+// its execution role yet is pending, never trusted: IAM refuses a trust
+// policy naming a principal that does not exist.
+func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []string, error) {
+	var ready []consumerReady
+	var pending []string
+	for _, c := range cfg.Consumers {
+		if c.Stack == "" {
+			ready = append(ready, consumerReady{name: c.Name, accountID: c.AccountID, executionRoleArn: c.ExecutionRoleArn,
+				vpcID: c.VPC.ID, cidr: c.VPC.CIDR, peeringID: c.PeeringConnectionID})
+			continue
+		}
+		ref, err := pulumi.NewStackReference(ctx, "consumer-"+c.Name, &pulumi.StackReferenceArgs{Name: pulumi.String(c.Stack)})
+		if err != nil {
+			return nil, nil, err
+		}
+		outputs := stackOutputs{ref: ref, stack: c.Stack}
+		values, missing, err := outputs.strings("executionRoleArn", "consumerAccountId", "consumerVpcId", "consumerVpcCidr", "peeringConnectionId")
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(missing) > 0 && missing[0] != "peeringConnectionId" {
+			pending = append(pending, fmt.Sprintf("consumer %s: its stack %s has no %s yet: run it (pulumi up -s %s), then this one again",
+				c.Name, c.Stack, strings.Join(missing, ", "), c.Stack))
+			continue
+		}
+		consumer := consumerReady{name: c.Name, executionRoleArn: values[0], accountID: values[1], vpcID: values[2], cidr: values[3], peeringID: values[4]}
+		if cfg.Peering() {
+			if err := checkConsumerCIDR(cfg, c.Name, consumer.cidr); err != nil {
+				return nil, nil, err
+			}
+		}
+		ready = append(ready, consumer)
+	}
+	return ready, pending, nil
+}
+
+// checkConsumerCIDR refuses a consumer VPC a peering cannot route to.
+func checkConsumerCIDR(cfg *config.Config, name, cidr string) error {
+	overlap, err := overlaps(cidr, cfg.Producer.VPC.CIDR)
+	if err != nil || overlap {
+		return config.Errorf("consumers", "consumer %s's VPC %s overlaps producer.vpc.cidr %s (or is not a block): VPC peering cannot route between overlapping ranges; use connection %s or %s",
+			name, cidr, cfg.Producer.VPC.CIDR, config.ConnectionDataAPI, config.ConnectionManagedEndpoint)
+	}
+	return nil
+}
+
+// runConsumerSide deploys one ML account's part, reading the producer-side
+// stack's outputs for everything of the data account.
+func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
+	provider, err := newProvider(ctx, "consumer", cfg, cfg.Consumer.Account)
+	if err != nil {
+		return err
+	}
+	facts, err := readProducer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := checkExisting(ctx, cfg, accountProviders{consumer: provider}); err != nil {
+		return err
+	}
+	s3PrefixList, err := existingS3Gateway(ctx, cfg, provider)
+	if err != nil {
+		return err
+	}
+	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, provider))
+	if err != nil {
+		return err
+	}
+	studio, err := newStudio(ctx, cfg, provider, consumerVPC, s3PrefixList)
+	if err != nil {
+		return err
+	}
+
+	var pending []string
+	if !facts.link[linkTrusted] {
+		pending = append(pending, fmt.Sprintf("the producer role does not trust this stack's execution role yet: run the producer stack %s (pulumi up -s %s)", cfg.ProducerStack, cfg.ProducerStack))
+	}
+	connection := &link{peeringID: pulumi.String("")}
+	switch cfg.Connection {
+	case config.ConnectionPeering:
+		request, err := peering.NewRequest(ctx, "peering", &peering.RequestArgs{
+			VpcID: consumerVPC.id, RouteTables: consumerVPC.routeTables,
+			ProducerAccountID: cfg.Producer.AccountID, ProducerVpcID: cfg.Producer.VPC.ID, ProducerCIDR: cfg.Producer.VPC.CIDR,
+			Accepted: facts.link[linkAccepted],
+		}, pulumi.Provider(provider))
+		if err != nil {
+			return err
+		}
+		connection.peeringID = request.ConnectionID
+		if !facts.link[linkAccepted] {
+			pending = append(pending, fmt.Sprintf("the peering is not accepted yet, so it has no routes: run the producer stack %s, then this one again", cfg.ProducerStack))
+		}
+	case config.ConnectionManagedEndpoint:
+		if !facts.link[linkAuthorized] {
+			pending = append(pending, fmt.Sprintf("the data account has not authorized this account's managed endpoint yet: run the producer stack %s, then this one again", cfg.ProducerStack))
+			break
+		}
+		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil, nil); err != nil {
+			return err
+		}
+	}
+
+	if _, err := rolechain.NewRoleChain(ctx, "role-chain", &rolechain.RoleChainArgs{
+		ExecutionRoleName: studio.ExecutionRoleName,
+		ProducerRoleArn:   pulumi.String(facts.roleArn),
+	}, pulumi.Provider(provider)); err != nil {
+		return err
+	}
+	if err := newGuardrails(ctx, cfg, provider, studio, consumerVPC, pulumi.StringArray{studio.ExecutionRoleArn}); err != nil {
+		return err
+	}
+	ctx.Export("side", pulumi.String(cfg.Side))
+	exportCore(ctx, cfg, studio, consumerVPC, pulumi.String(facts.roleArn).ToStringOutput(), connection)
+	exportPending(ctx, pending)
+	return nil
+}
+
+// producerFacts are what a consumer-side stack reads of the producer side.
+type producerFacts struct {
+	roleArn string
+	// link is this consumer's entry in the producer's consumerLinks.
+	link map[string]bool
+}
+
+// readProducer reads the producer-side stack's outputs into cfg, as if they
+// were configuration, and this consumer's link state. Without them nothing
+// can be built: the error says which stack to run.
+func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, error) {
+	ref, err := pulumi.NewStackReference(ctx, "producer-stack", &pulumi.StackReferenceArgs{Name: pulumi.String(cfg.ProducerStack)})
+	if err != nil {
+		return nil, err
+	}
+	outputs := stackOutputs{ref: ref, stack: cfg.ProducerStack}
+	names := []string{"region", "connection", "producerAccountId", "producerRoleArn", "producerVpcId", "producerVpcCidr"}
+	values, missing, err := outputs.strings(names...)
+	if err != nil {
+		return nil, err
+	}
+	redshift, err := outputs.value("redshift")
+	if err != nil {
+		return nil, err
+	}
+	redshiftFacts, _ := redshift.(map[string]any)
+	if redshiftFacts == nil {
+		missing = append(missing, "redshift")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("pending: the producer stack %s has not produced %s yet: run it first (pulumi up -s %s), then this stack; "+
+			"offline, supply its outputs with -stack-outputs %s=FILE", cfg.ProducerStack, strings.Join(missing, ", "), cfg.ProducerStack, cfg.ProducerStack)
+	}
+	if values[0] != cfg.Region {
+		return nil, config.Errorf("region", "%s, but the producer stack %s is in %s; both sides must be in one region", cfg.Region, cfg.ProducerStack, values[0])
+	}
+	cfg.Connection = values[1]
+	cfg.Producer.AccountID = values[2]
+	cfg.Producer.VPC.ID, cfg.Producer.VPC.CIDR = values[4], values[5]
+	r := &cfg.Producer.Redshift
+	r.ClusterIdentifier, _ = redshiftFacts["clusterIdentifier"].(string)
+	r.Database, _ = redshiftFacts["database"].(string)
+	if port, ok := redshiftFacts["port"].(float64); ok {
+		r.Port = int(port)
+	}
+	r.DBGroups = nil
+	if groups, ok := redshiftFacts["dbGroups"].([]any); ok {
+		for _, group := range groups {
+			r.DBGroups = append(r.DBGroups, fmt.Sprint(group))
+		}
+	}
+	if cfg.Peering() {
+		if err := checkConsumerCIDR(cfg, ctx.Stack(), cfg.Consumer.VPC.CIDR); err != nil {
+			return nil, err
+		}
+	}
+
+	facts := &producerFacts{roleArn: values[3], link: map[string]bool{}}
+	links, err := outputs.value("consumerLinks")
+	if err != nil {
+		return nil, err
+	}
+	if all, ok := links.(map[string]any); ok {
+		if mine, ok := all[ctx.Stack()].(map[string]any); ok {
+			for _, state := range []string{linkTrusted, linkAccepted, linkAuthorized} {
+				facts.link[state], _ = mine[state].(bool)
+			}
+		}
+	}
+	return facts, nil
+}
+
+// stackOutputs reads a referenced stack's outputs as plain values: what a
+// stack builds depends on them, and resources are never made inside an
+// apply.
+type stackOutputs struct {
+	ref   *pulumi.StackReference
+	stack string
+}
+
+func (s stackOutputs) value(name string) (any, error) {
+	details, err := s.ref.GetOutputDetails(name)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s, output %s: %w", s.stack, name, err)
+	}
+	if details.SecretValue != nil {
+		return details.SecretValue, nil
+	}
+	return details.Value, nil
+}
+
+// strings reads string outputs and names those that are missing or empty.
+func (s stackOutputs) strings(names ...string) ([]string, []string, error) {
+	values := make([]string, len(names))
+	var missing []string
+	for i, name := range names {
+		value, err := s.value(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		values[i], _ = value.(string)
+		if values[i] == "" {
+			missing = append(missing, name)
+		}
+	}
+	return values, missing, nil
+}
+
+// exportPending reports what waits on another stack, in the output pending
+// and as warnings in `pulumi up`.
+func exportPending(ctx *pulumi.Context, pending []string) {
+	for _, message := range pending {
+		_ = ctx.Log.Warn("pending: "+message, nil) // a warning that cannot be logged is not worth failing for
+	}
+	ctx.Export("pending", pulumi.ToStringArray(append([]string{}, pending...)))
+}
+
+// producerRoleName is the producer role's name in a split stack, where the
+// consumers name its ARN before the role exists: derived from the cluster,
+// within IAM's 64 characters.
+func producerRoleName(cfg *config.Config) string {
+	const suffix = "-studio-users"
+	base := cfg.Producer.Redshift.ClusterIdentifier
+	if len(base) > 64-len(suffix) {
+		base = base[:64-len(suffix)]
+	}
+	return base + suffix
+}
+
+// clusterOf names the cluster the producer role grants access to.
+func clusterOf(cfg *config.Config) producer.Cluster {
+	r := cfg.Producer.Redshift
+	return producer.Cluster{
+		Partition: cfg.Partition(), Region: cfg.Region, Account: cfg.Producer.AccountID,
+		Identifier: r.ClusterIdentifier, Database: r.Database, DBGroups: r.DBGroups,
+	}
+}
+
+// overlaps reports whether two CIDR blocks share addresses.
+func overlaps(a, b string) (bool, error) {
+	first, err := netip.ParsePrefix(a)
+	if err != nil {
+		return false, err
+	}
+	second, err := netip.ParsePrefix(b)
+	if err != nil {
+		return false, err
+	}
+	return first.Overlaps(second), nil
+}
