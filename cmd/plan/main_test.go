@@ -372,3 +372,38 @@ func TestAnySubnetIDsPlan(t *testing.T) {
 		"-set", "consumer.vpc.subnetIds[0]=subnet-0a11111111111111a", "-set", "consumer.vpc.subnetIds[1]=subnet-0a22222222222222b")
 	assert.Equal(t, 0, code, errs)
 }
+
+// TestSplitStacksPlanWithEachOthersOutputs plans the producer side, then a
+// consumer side with its outputs (as `pulumi stack output --json` writes
+// them), then the producer side again with the consumer's.
+func TestSplitStacksPlanWithEachOthersOutputs(t *testing.T) {
+	dir := t.TempDir()
+	planOutputs := func(stack string, references ...string) string {
+		t.Helper()
+		file := filepath.Join(dir, stack+".json")
+		args := []string{"-dir", projectDir, "-stack", stack, "-outputs", "-out", file}
+		for _, reference := range references {
+			args = append(args, "-stack-outputs", reference+"="+filepath.Join(dir, reference+".json"))
+		}
+		code, _, errs := runPlan(t, args...)
+		require.Equal(t, 0, code, errs)
+		return file
+	}
+	planOutputs("data-platform")
+	code, _, errs := runPlan(t, "-dir", projectDir, "-stack", "ml-team-a")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "-stack-outputs data-platform=FILE", "without the producer's outputs the plan says how to supply them")
+
+	planOutputs("ml-team-a", "data-platform")
+	text, err := os.ReadFile(planOutputs("data-platform", "ml-team-a"))
+	require.NoError(t, err)
+	var outputs map[string]any
+	require.NoError(t, json.Unmarshal(text, &outputs), "the format of pulumi stack output --json")
+	assert.Equal(t, []any{}, outputs["pending"])
+	assert.Equal(t, map[string]any{"trusted": true, "peeringAccepted": true, "endpointAuthorized": false},
+		outputs["consumerLinks"].(map[string]any)["ml-team-a"])
+
+	code, _, errs = runPlan(t, "-dir", projectDir, "-stack", "ml-team-a", "-stack-outputs", "data-platform")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "want NAME=FILE")
+}

@@ -1,0 +1,104 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// producerSide and consumerSide turn the valid configuration into one
+// side's.
+func producerSide(r map[string]any) {
+	r["side"] = SideProducer
+	delete(r, "consumer")
+	r["consumers"] = []any{map[string]any{"name": "ml-team-a", "stack": "ml-team-a"}}
+}
+
+func consumerSide(r map[string]any) {
+	r["side"] = SideConsumer
+	delete(r, "producer")
+	r["producerStack"] = "acme/studio-redshift/data-platform"
+}
+
+func TestParseSplitSides(t *testing.T) {
+	raw := validRaw()
+	producerSide(raw)
+	cfg, err := Parse(encode(t, raw))
+	require.NoError(t, err)
+	assert.True(t, cfg.Split())
+	assert.Equal(t, []ConsumerRef{{Name: "ml-team-a", Stack: "ml-team-a"}}, cfg.Consumers)
+
+	raw = validRaw()
+	consumerSide(raw)
+	cfg, err = Parse(encode(t, raw))
+	require.NoError(t, err)
+	assert.Equal(t, "acme/studio-redshift/data-platform", cfg.ProducerStack)
+	assert.Equal(t, "222222222222", cfg.Consumer.AccountID)
+}
+
+func TestParseRejectsSplitMistakes(t *testing.T) {
+	given := func(r map[string]any, consumer map[string]any) {
+		producerSide(r)
+		r["consumers"] = []any{consumer}
+	}
+	teamB := func() map[string]any {
+		return map[string]any{
+			"name": "ml-team-b", "accountId": "333333333333",
+			"executionRoleArn":    "arn:aws:iam::333333333333:role/studio-execution",
+			"vpc":                 map[string]any{"id": "vpc-0d4e5f60718293a4b", "cidr": "10.30.0.0/16"},
+			"peeringConnectionId": "pcx-0e5f60718293a4b5c",
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		key    string
+		want   string
+	}{
+		{"unknown side", func(r map[string]any) { r["side"] = "data" }, "side", "use one of both, producer, consumer"},
+		{"consumer side without its producer stack", func(r map[string]any) { consumerSide(r); delete(r, "producerStack") }, "producerStack", "is required for side consumer"},
+		{"consumer side with producer settings", func(r map[string]any) { consumerSide(r); r["producer"] = validRaw()["producer"] }, "producer", "comes from the producer-side stack"},
+		{"consumer side choosing the connection", func(r map[string]any) { consumerSide(r); r["connection"] = "dataApi" }, "connection", "producer-side stack's"},
+		{"producer side without consumers", func(r map[string]any) { producerSide(r); delete(r, "consumers") }, "consumers", "needs at least one consumer"},
+		{"producer side with a consumer object", func(r map[string]any) { producerSide(r); r["consumer"] = validRaw()["consumer"] }, "consumer", "lists its consumers under consumers"},
+		{"Athena in a split stack", func(r map[string]any) {
+			producerSide(r)
+			r["athena"] = map[string]any{"bucket": map[string]any{"name": "analytics-data"}, "workgroup": "analytics", "database": "sales",
+				"tables": []any{map[string]any{"name": "orders", "location": "orders/", "columns": []any{map[string]any{"name": "id", "type": "bigint"}}}}}
+		}, "athena", "needs both accounts' credentials"},
+		{"consumers on a single stack", func(r map[string]any) { r["consumers"] = []any{map[string]any{"name": "x", "stack": "x"}} }, "consumers", "only a producer-side stack"},
+		{"consumer name", func(r map[string]any) { given(r, map[string]any{"name": "ML Team", "stack": "ml"}) }, "consumers[0].name", "not a consumer name"},
+		{"consumer listed twice", func(r map[string]any) {
+			producerSide(r)
+			r["consumers"] = []any{map[string]any{"name": "a", "stack": "a"}, map[string]any{"name": "a", "stack": "b"}}
+		}, "consumers[1].name", "listed twice"},
+		{"stack and values", func(r map[string]any) {
+			c := teamB()
+			c["stack"] = "ml-team-b"
+			given(r, c)
+		}, "consumers[0].stack", "give either stack"},
+		{"consumer without its execution role", func(r map[string]any) { c := teamB(); delete(c, "executionRoleArn"); given(r, c) }, "consumers[0].executionRoleArn", "not an IAM role ARN"},
+		{"execution role of another account", func(r map[string]any) {
+			c := teamB()
+			c["executionRoleArn"] = "arn:aws:iam::444444444444:role/studio-execution"
+			given(r, c)
+		}, "consumers[0].executionRoleArn", "is in account 444444444444"},
+		{"consumer VPC overlapping the producer's", func(r map[string]any) {
+			c := teamB()
+			c["vpc"].(map[string]any)["cidr"] = "10.20.0.0/16"
+			given(r, c)
+		}, "consumers[0].vpc.cidr", "overlaps producer.vpc.cidr"},
+		{"malformed peering ID", func(r map[string]any) { c := teamB(); c["peeringConnectionId"] = "pcx-1"; given(r, c) }, "consumers[0].peeringConnectionId", "not a VPC peering connection ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := validRaw()
+			tt.change(raw)
+			_, err := Parse(encode(t, raw))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.key+":", "the message names the key")
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
