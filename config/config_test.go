@@ -330,12 +330,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestParseRejectsMixedModes(t *testing.T) {
-	tests := []struct {
-		name   string
-		change func(map[string]any)
-		key    string
-		want   string
-	}{
+	assertRejections(t, []rejection{
 		{"subnetCount on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.subnetCount", 3) }, "consumer.vpc.subnetCount", "remove consumer.vpc.id"},
 		{"flow log retention on an existing VPC", func(r map[string]any) { set(r, "producer.vpc.flowLogRetentionDays", 30) }, "producer.vpc.flowLogRetentionDays", "only applies to a VPC the program creates"},
 		{"NAT gateway on an existing VPC", func(r map[string]any) { set(r, "consumer.vpc.natGateway", true) }, "consumer.vpc.natGateway", "only applies to a VPC the program creates"},
@@ -393,7 +388,20 @@ func TestParseRejectsMixedModes(t *testing.T) {
 		{"too many nodes", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.nodeCount", 200) }, "producer.redshift.nodeCount", "1 to 128"},
 		{"invalid master user", func(r map[string]any) { greenfield(r); set(r, "producer.redshift.masterUsername", "Admin!") }, "producer.redshift.masterUsername", "not a Redshift user name"},
 		{"mirror that is not https", func(r map[string]any) { set(r, "consumer.studio.pipIndexUrl", "http://pypi.internal/simple") }, "consumer.studio.pipIndexUrl", "not an https URL"},
-	}
+	})
+}
+
+// rejection is one bad-input class: a change to the valid configuration, the
+// key its message names and a fragment saying what is wrong or right.
+type rejection struct {
+	name   string
+	change func(map[string]any)
+	key    string
+	want   string
+}
+
+func assertRejections(t *testing.T, tests []rejection) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := validRaw()

@@ -50,12 +50,7 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 			"peeringConnectionId": "pcx-0e5f60718293a4b5c",
 		}
 	}
-	tests := []struct {
-		name   string
-		change func(map[string]any)
-		key    string
-		want   string
-	}{
+	assertRejections(t, []rejection{
 		{"unknown side", func(r map[string]any) { r["side"] = "data" }, "side", "use one of both, producer, consumer"},
 		{"consumer side without its producer stack", func(r map[string]any) { consumerSide(r); delete(r, "producerStack") }, "producerStack", "is required for side consumer"},
 		{"consumer side with producer settings", func(r map[string]any) { consumerSide(r); r["producer"] = validRaw()["producer"] }, "producer", "comes from the producer-side stack"},
@@ -90,15 +85,5 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 			given(r, c)
 		}, "consumers[0].vpc.cidr", "overlaps producer.vpc.cidr"},
 		{"malformed peering ID", func(r map[string]any) { c := teamB(); c["peeringConnectionId"] = "pcx-1"; given(r, c) }, "consumers[0].peeringConnectionId", "not a VPC peering connection ID"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			raw := validRaw()
-			tt.change(raw)
-			_, err := Parse(encode(t, raw))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.key+":", "the message names the key")
-			assert.Contains(t, err.Error(), tt.want)
-		})
-	}
+	})
 }

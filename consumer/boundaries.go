@@ -1,9 +1,6 @@
 package consumer
 
 import (
-	"fmt"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/policy"
@@ -20,13 +17,7 @@ func newUserBoundaries(ctx *pulumi.Context, name, partition, region, account str
 	document := domainID.ApplyT(func(domainID string) (string, error) {
 		return UserBoundaryPolicy(partition, region, account, domainID).JSON()
 	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-user-boundaries", &iam.RolePolicyArgs{
-		Role:   role,
-		Policy: document,
-	}, parent); err != nil {
-		return fmt.Errorf("execution role user boundaries: %w", err)
-	}
-	return nil
+	return inlinePolicy(ctx, name+"-user-boundaries", role, document, parent)
 }
 
 // UserBoundaryPolicy denies the execution role what would let one user act

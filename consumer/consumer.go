@@ -320,11 +320,13 @@ func newHomeKeyUse(ctx *pulumi.Context, name, region string, role pulumi.StringI
 	document := keyArn.ApplyT(func(keyArn string) (string, error) {
 		return HomeKeyUsePolicy(region, keyArn).JSON()
 	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-home-key-use", &iam.RolePolicyArgs{
-		Role:   role,
-		Policy: document,
-	}, parent); err != nil {
-		return fmt.Errorf("execution role key use: %w", err)
+	return inlinePolicy(ctx, name+"-home-key-use", role, document, parent)
+}
+
+// inlinePolicy puts one of the component's documents on the execution role.
+func inlinePolicy(ctx *pulumi.Context, logicalName string, role, document pulumi.StringInput, parent pulumi.ResourceOption) error {
+	if _, err := iam.NewRolePolicy(ctx, logicalName, &iam.RolePolicyArgs{Role: role, Policy: document}, parent); err != nil {
+		return fmt.Errorf("execution role policy %s: %w", logicalName, err)
 	}
 	return nil
 }

@@ -21,13 +21,7 @@ func newPackageMirrorPolicy(ctx *pulumi.Context, name string, args *ConsumerArgs
 	if err != nil {
 		return fmt.Errorf("package mirror policy: %w", err)
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-package-mirror", &iam.RolePolicyArgs{
-		Role:   executionRole.Name,
-		Policy: pulumi.String(document),
-	}, parent); err != nil {
-		return fmt.Errorf("package mirror policy: %w", err)
-	}
-	return nil
+	return inlinePolicy(ctx, name+"-package-mirror", executionRole.Name, pulumi.String(document), parent)
 }
 
 // PackageMirrorPolicy is what pip needs of a CodeArtifact repository (AWS,

@@ -65,12 +65,12 @@ var quotaRules = []quotaRule{
 	{
 		name: "inbound rules per security group", limit: 60, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (no shared group grows with them)",
-		measure: rulesPerGroup("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+		measure: countBy("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "securityGroupId", nil),
 	},
 	{
 		name: "outbound rules per security group", limit: 60, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (no shared group grows with them)",
-		measure: rulesPerGroup("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+		measure: countBy("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "securityGroupId", nil),
 	},
 	{
 		name: "security groups per network interface (Studio app)", limit: 5, source: studioGroups,
@@ -90,12 +90,12 @@ var quotaRules = []quotaRule{
 	{
 		name: "gateway VPC endpoints per Region", limit: 20, source: vpcQuotas,
 		key:     "consumer.vpc.s3GatewayEndpointId",
-		measure: countPerAccount("aws:ec2/vpcEndpoint:VpcEndpoint", func(r offline.Resource) bool { return r.String("vpcEndpointType") == "Gateway" }),
+		measure: countBy("aws:ec2/vpcEndpoint:VpcEndpoint", "", endpointsOfType("Gateway")),
 	},
 	{
 		name: "interface endpoints per VPC", limit: 50, source: vpcQuotas,
 		key:     "consumer.vpc.extraEndpoints",
-		measure: countPerAccount("aws:ec2/vpcEndpoint:VpcEndpoint", func(r offline.Resource) bool { return r.String("vpcEndpointType") == "Interface" }),
+		measure: countBy("aws:ec2/vpcEndpoint:VpcEndpoint", "vpcId", endpointsOfType("Interface")),
 	},
 	{
 		name: "routes per route table", limit: 50, source: vpcQuotas,
@@ -125,7 +125,7 @@ var quotaRules = []quotaRule{
 	{
 		name: "managed policies per role", limit: 10, source: iamQuotas,
 		key:     "consumer.studio.executionRolePolicyArns",
-		measure: attachmentsPerRole,
+		measure: countBy("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "role", nil),
 	},
 }
 
@@ -179,28 +179,29 @@ func highest(counts map[[2]string]int) map[string]usage {
 	return out
 }
 
-func rulesPerGroup(typ string) func([]offline.Resource, namer) map[string]usage {
+// countBy counts the resources of a type (those keep admits, or all), per
+// account and per the resource their property names (rules per group,
+// endpoints per VPC, attachments per role), or per account alone where
+// property is empty.
+func countBy(typ, property string, keep func(offline.Resource) bool) func([]offline.Resource, namer) map[string]usage {
 	return func(all []offline.Resource, names namer) map[string]usage {
 		counts := map[[2]string]int{}
 		for _, r := range all {
-			if r.Type == typ {
-				counts[[2]string{r.Provider, names.name(r.String("securityGroupId"))}]++
+			if r.Type == typ && (keep == nil || keep(r)) {
+				where := "this stack's, besides the account's own"
+				if property != "" {
+					where = names.name(r.String(property))
+				}
+				counts[[2]string{r.Provider, where}]++
 			}
 		}
 		return highest(counts)
 	}
 }
 
-func countPerAccount(typ string, keep func(offline.Resource) bool) func([]offline.Resource, namer) map[string]usage {
-	return func(all []offline.Resource, names namer) map[string]usage {
-		counts := map[[2]string]int{}
-		for _, r := range all {
-			if r.Type == typ && keep(r) {
-				counts[[2]string{r.Provider, names.name(r.String("vpcId"))}]++
-			}
-		}
-		return highest(counts)
-	}
+// endpointsOfType keeps the VPC endpoints of one type (Interface, Gateway).
+func endpointsOfType(kind string) func(offline.Resource) bool {
+	return func(r offline.Resource) bool { return r.String("vpcEndpointType") == kind }
 }
 
 // groupsPerStudioApp counts the groups on the busiest Studio app: the
@@ -311,16 +312,6 @@ func iamLength(document string) int {
 		}
 	}
 	return n
-}
-
-func attachmentsPerRole(all []offline.Resource, names namer) map[string]usage {
-	counts := map[[2]string]int{}
-	for _, r := range all {
-		if r.Type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" {
-			counts[[2]string{r.Provider, names.name(r.String("role"))}]++
-		}
-	}
-	return highest(counts)
 }
 
 // networkInterfaces counts the interfaces the stack puts in the account's
