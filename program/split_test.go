@@ -14,8 +14,6 @@ import (
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
-const teamBAccount = "333333333333"
-
 // runStack runs one stack of this directory with the given referenced
 // stacks' outputs, as `pulumi up -s stack` would see them.
 func runStack(t *testing.T, stack string, values map[string]string, references map[string]map[string]any) *offline.Result {
