@@ -21,7 +21,7 @@ const Project = "studio-redshift"
 
 // Keys are the top-level keys of the project namespace, without the
 // "studio-redshift:" prefix.
-var Keys = []string{"region", "tags", "protect", "connection", "side", "producer", "consumer", "consumers", "producerStack", "athena", "featureStore"}
+var Keys = []string{"region", "tags", "protect", "connection", "side", "producer", "consumer", "consumers", "producerStack", "producerOutputs", "athena", "featureStore"}
 
 // DefaultRedshiftPort is the port Redshift clusters listen on unless told otherwise.
 const DefaultRedshiftPort = 5439
@@ -56,10 +56,12 @@ type Config struct {
 	// Consumers are the ML accounts a producer-side stack serves.
 	Consumers []ConsumerRef
 	// ProducerStack is the producer-side stack a consumer-side stack
-	// refers to.
-	ProducerStack string
-	Producer      Producer
-	Consumer      Consumer
+	// refers to; ProducerOutputs, for a producer on another backend, are
+	// that stack's outputs as `pulumi stack output --json` prints them.
+	ProducerStack   string
+	ProducerOutputs map[string]any
+	Producer        Producer
+	Consumer        Consumer
 	// Athena is the cross-account Athena setup; nil when not configured.
 	Athena *Athena
 	// FeatureStore is the Feature Store with its offline store in the
@@ -309,6 +311,9 @@ func parse(p *problems, raw map[string]string) *Config {
 		decodeStrict(p, cfg.given, "consumer", value, &cfg.Consumer)
 	} else if cfg.Side != SideProducer {
 		p.add("consumer", "is required: the ML account, its VPC and its Studio domain")
+	}
+	if value, ok := raw["producerOutputs"]; ok {
+		decodeStrict(p, cfg.given, "producerOutputs", value, &cfg.ProducerOutputs)
 	}
 	if value, ok := raw["consumers"]; ok {
 		decodeStrict(p, cfg.given, "consumers", value, &cfg.Consumers)

@@ -68,8 +68,13 @@ func (c *Config) checkSide(p *problems) {
 	switch c.Side {
 	case SideConsumer:
 		switch {
+		case c.ProducerStack == "" && c.Given("producerOutputs"):
+			// A producer on another backend: its outputs, pasted.
 		case c.ProducerStack == "":
-			p.add("producerStack", "is required for side consumer: the producer-side stack to read, e.g. acme/studio-redshift/data-platform")
+			p.add("producerStack", "is required for side consumer: the producer-side stack to read, e.g. acme/studio-redshift/data-platform "+
+				"(or, for a producer on another backend, producerOutputs: its `pulumi stack output --json`)")
+		case c.Given("producerOutputs"):
+			p.add("producerOutputs", "comes with producerStack; give one: the stack to read, or its outputs for a producer on another backend")
 		case !stackNamePattern.MatchString(c.ProducerStack):
 			p.add("producerStack", "%q is not a stack name such as data-platform or acme/studio-redshift/data-platform", c.ProducerStack)
 		}
@@ -79,12 +84,14 @@ func (c *Config) checkSide(p *problems) {
 	case SideProducer:
 		forbid(p, "consumer", c.Given("consumer"), "a producer-side stack lists its consumers under consumers, not consumer; move it")
 		forbid(p, "producerStack", c.Given("producerStack"), "only a consumer-side stack refers to a producer stack; remove it")
+		forbid(p, "producerOutputs", c.Given("producerOutputs"), "only a consumer-side stack reads a producer's outputs; remove it")
 		if len(c.Consumers) == 0 {
 			p.add("consumers", "needs at least one consumer for side producer: [{name: ml-team-a, stack: acme/studio-redshift/ml-team-a}]")
 		}
 	default:
 		forbid(p, "consumers", c.Given("consumers"), "only a producer-side stack (side: producer) lists consumers; remove it, or set side")
 		forbid(p, "producerStack", c.Given("producerStack"), "only a consumer-side stack (side: consumer) refers to a producer stack; remove it, or set side")
+		forbid(p, "producerOutputs", c.Given("producerOutputs"), "only a consumer-side stack (side: consumer) reads a producer's outputs; remove it, or set side")
 	}
 	if c.Split() {
 		forbid(p, "athena", c.Given("athena"), "%s", both)
@@ -133,3 +140,7 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 		}
 	}
 }
+
+// ValidConsumerName reports whether a name can be a consumers[].name, and so
+// the name of a consumer-side stack.
+func ValidConsumerName(name string) bool { return consumerNamePattern.MatchString(name) }

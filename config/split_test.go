@@ -35,6 +35,14 @@ func TestParseSplitSides(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "acme/studio-redshift/data-platform", cfg.ProducerStack)
 	assert.Equal(t, "222222222222", cfg.Consumer.AccountID)
+
+	raw = validRaw()
+	consumerSide(raw)
+	delete(raw, "producerStack")
+	raw["producerOutputs"] = map[string]any{"region": "us-east-1", "redshift": map[string]any{"port": 5439}}
+	cfg, err = Parse(encode(t, raw))
+	require.NoError(t, err, "a producer on another backend: its outputs in configuration")
+	assert.Equal(t, "us-east-1", cfg.ProducerOutputs["region"])
 }
 
 func TestParseRejectsSplitMistakes(t *testing.T) {
@@ -54,6 +62,8 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 		{"unknown side", func(r map[string]any) { r["side"] = "data" }, "side", "use one of both, producer, consumer"},
 		{"consumer side without its producer stack", func(r map[string]any) { consumerSide(r); delete(r, "producerStack") }, "producerStack", "is required for side consumer"},
 		{"consumer side with producer settings", func(r map[string]any) { consumerSide(r); r["producer"] = validRaw()["producer"] }, "producer", "comes from the producer-side stack"},
+		{"producer stack and pasted outputs", func(r map[string]any) { consumerSide(r); r["producerOutputs"] = map[string]any{"region": "us-east-1"} }, "producerOutputs", "give one"},
+		{"pasted outputs on a producer side", func(r map[string]any) { producerSide(r); r["producerOutputs"] = map[string]any{"region": "us-east-1"} }, "producerOutputs", "only a consumer-side stack"},
 		{"consumer side choosing the connection", func(r map[string]any) { consumerSide(r); r["connection"] = "dataApi" }, "connection", "producer-side stack's"},
 		{"producer side without consumers", func(r map[string]any) { producerSide(r); delete(r, "consumers") }, "consumers", "needs at least one consumer"},
 		{"producer side with a consumer object", func(r map[string]any) { producerSide(r); r["consumer"] = validRaw()["consumer"] }, "consumer", "lists its consumers under consumers"},

@@ -83,7 +83,7 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 	if args.ProducerAccountID != args.ConsumerAccountID {
 		resourceOwner = pulumi.String(args.ProducerAccountID)
 		if args.ProducerProvider != nil {
-			authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, args.ConsumerVpcID, asProducer...)
+			authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.StringArray{args.ConsumerVpcID}, asProducer...)
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +137,10 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 		ResourceOwner:       resourceOwner,
 		SubnetGroupName:     subnets.Name,
 		VpcSecurityGroupIds: pulumi.StringArray{group.ID()},
-	}, append(asConsumer, pulumi.DependsOn(authorized))...)
+	}, append(asConsumer, pulumi.DependsOn(authorized),
+		// Its name, cluster, owner and subnet group force a new endpoint,
+		// and a new one cannot take the old one's name while it exists.
+		pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("managed endpoint: %w", err)
 	}
@@ -161,13 +164,15 @@ func EndpointName(key string) string {
 	return "studio-" + hex.EncodeToString(digest[:])[:12]
 }
 
-// authorize lets the consumer account's VPC have an endpoint of the cluster:
-// only that VPC, not every VPC of the account.
-func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpcID pulumi.StringInput, opts ...pulumi.ResourceOption) (*redshift.EndpointAuthorization, error) {
+// authorize lets the consumer account's VPCs have an endpoint of the
+// cluster: only those VPCs, not every VPC of the account. AWS takes one
+// authorization per account and cluster (EndpointAuthorizationAlreadyExists),
+// so all of an account's VPCs are in it.
+func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpcIDs pulumi.StringArrayInput, opts ...pulumi.ResourceOption) (*redshift.EndpointAuthorization, error) {
 	authorization, err := redshift.NewEndpointAuthorization(ctx, name+"-authorization", &redshift.EndpointAuthorizationArgs{
 		Account:           pulumi.String(account),
 		ClusterIdentifier: pulumi.String(clusterIdentifier),
-		VpcIds:            pulumi.StringArray{vpcID},
+		VpcIds:            vpcIDs,
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint authorization: %w", err)
@@ -175,8 +180,8 @@ func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpc
 	return authorization, nil
 }
 
-// Authorization is a producer-side stack's authorization of one consumer's
-// managed endpoint.
+// Authorization is a producer-side stack's authorization of one consumer
+// account's managed endpoints.
 type Authorization struct {
 	pulumi.ResourceState
 }
@@ -184,18 +189,19 @@ type Authorization struct {
 // AuthorizationArgs are the inputs of NewAuthorization. Create it with the
 // producer account's provider (pulumi.Provider).
 type AuthorizationArgs struct {
-	// ConsumerAccountID and ConsumerVpcID may have an endpoint of
+	// ConsumerAccountID's VPCs ConsumerVpcIDs may have an endpoint of
 	// ClusterIdentifier. Required.
-	ConsumerAccountID, ConsumerVpcID, ClusterIdentifier string
+	ConsumerAccountID, ClusterIdentifier string
+	ConsumerVpcIDs                       []string
 }
 
-// NewAuthorization registers the authorization of one consumer.
+// NewAuthorization registers the authorization of one consumer account.
 func NewAuthorization(ctx *pulumi.Context, name string, args *AuthorizationArgs, opts ...pulumi.ResourceOption) (*Authorization, error) {
 	comp := &Authorization{}
 	if err := ctx.RegisterComponentResource("studioredshift:index:EndpointAuthorization", name, comp, opts...); err != nil {
 		return nil, err
 	}
-	if _, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.String(args.ConsumerVpcID), pulumi.Parent(comp)); err != nil {
+	if _, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.ToStringArray(args.ConsumerVpcIDs), pulumi.Parent(comp)); err != nil {
 		return nil, err
 	}
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})

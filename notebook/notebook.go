@@ -90,7 +90,11 @@ def read_sql_query(sql):
             break
         time.sleep(1)
     if described["Status"] != "FINISHED":
-        raise RuntimeError(f"{described['Status']}: {described.get('Error', '')}")
+        error = described.get("Error", "")
+        if "does not exist" in error:
+            # The Data API does not create database users: a DBA does, once.
+            error += f"; ask a DBA to run: CREATE USER {user} PASSWORD DISABLE;"
+        raise RuntimeError(f"{described['Status']}: {error}")
     if not described.get("HasResultSet"):
         return pd.DataFrame()
     pages = data_api.get_paginator("get_statement_result").paginate(Id=statement["Id"])

@@ -1,8 +1,12 @@
 package program
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -75,6 +79,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	var trusted []pulumi.StringInput
 	var peerings []producer.PeeringSide
 	links := pulumi.Map{}
+	endpointVPCs := map[string][]string{} // account → VPCs, for managed endpoints
 	for _, c := range consumers {
 		trusted = append(trusted, pulumi.String(c.executionRoleArn))
 		state := pulumi.Map{linkTrusted: pulumi.Bool(true), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
@@ -95,15 +100,19 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			state[linkAccepted] = pulumi.Bool(true)
 		case config.ConnectionManagedEndpoint:
 			if c.accountID != cfg.Producer.AccountID {
-				if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+c.name, &managedendpoint.AuthorizationArgs{
-					ConsumerAccountID: c.accountID, ConsumerVpcID: c.vpcID, ClusterIdentifier: redshift.ClusterIdentifier,
-				}, pulumi.Provider(provider)); err != nil {
-					return err
-				}
+				endpointVPCs[c.accountID] = append(endpointVPCs[c.accountID], c.vpcID)
 			}
 			state[linkAuthorized] = pulumi.Bool(true)
 		}
 		links[c.name] = state
+	}
+	// One authorization per account and cluster, listing its VPCs.
+	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
+		if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
+			ConsumerAccountID: account, ClusterIdentifier: redshift.ClusterIdentifier, ConsumerVpcIDs: endpointVPCs[account],
+		}, pulumi.Provider(provider)); err != nil {
+			return err
+		}
 	}
 
 	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
@@ -151,7 +160,7 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 			return nil, nil, err
 		}
 		outputs := stackOutputs{ref: ref, stack: c.Stack}
-		values, missing, err := outputs.strings("executionRoleArn", "consumerAccountId", "consumerVpcId", "consumerVpcCidr", "peeringConnectionId")
+		values, missing, err := stringOutputs(outputs, "executionRoleArn", "consumerAccountId", "consumerVpcId", "consumerVpcCidr", "peeringConnectionId")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -184,6 +193,9 @@ func checkConsumerCIDR(cfg *config.Config, name, cidr string) error {
 // runConsumerSide deploys one ML account's part, reading the producer-side
 // stack's outputs for everything of the data account.
 func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
+	if !config.ValidConsumerName(ctx.Stack()) {
+		return config.Errorf("side", "consumer: the producer stack lists this consumer under its stack name %q, which consumers[].name cannot be (lower-case letters, digits and single hyphens, starting with a letter, at most 40): use such a stack name", ctx.Stack())
+	}
 	provider, err := newProvider(ctx, "consumer", cfg, cfg.Consumer.Account)
 	if err != nil {
 		return err
@@ -263,13 +275,17 @@ type producerFacts struct {
 // were configuration, and this consumer's link state. Without them nothing
 // can be built: the error says which stack to run.
 func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, error) {
-	ref, err := pulumi.NewStackReference(ctx, "producer-stack", &pulumi.StackReferenceArgs{Name: pulumi.String(cfg.ProducerStack)})
-	if err != nil {
-		return nil, err
+	var outputs outputSource = pastedOutputs(cfg.ProducerOutputs)
+	producerName := "whose outputs producerOutputs holds"
+	if cfg.ProducerStack != "" {
+		ref, err := pulumi.NewStackReference(ctx, "producer-stack", &pulumi.StackReferenceArgs{Name: pulumi.String(cfg.ProducerStack)})
+		if err != nil {
+			return nil, err
+		}
+		outputs, producerName = stackOutputs{ref: ref, stack: cfg.ProducerStack}, cfg.ProducerStack
 	}
-	outputs := stackOutputs{ref: ref, stack: cfg.ProducerStack}
 	names := []string{"region", "connection", "producerAccountId", "producerRoleArn", "producerVpcId", "producerVpcCidr"}
-	values, missing, err := outputs.strings(names...)
+	values, missing, err := stringOutputs(outputs, names...)
 	if err != nil {
 		return nil, err
 	}
@@ -283,10 +299,10 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("pending: the producer stack %s has not produced %s yet: run it first (pulumi up -s %s), then this stack; "+
-			"offline, supply its outputs with -stack-outputs %s=FILE", cfg.ProducerStack, strings.Join(missing, ", "), cfg.ProducerStack, cfg.ProducerStack)
+			"offline, supply its outputs with -stack-outputs %s=FILE", producerName, strings.Join(missing, ", "), producerName, producerName)
 	}
 	if values[0] != cfg.Region {
-		return nil, config.Errorf("region", "%s, but the producer stack %s is in %s; both sides must be in one region", cfg.Region, cfg.ProducerStack, values[0])
+		return nil, config.Errorf("region", "%s, but the producer stack %s is in %s; both sides must be in one region", cfg.Region, producerName, values[0])
 	}
 	cfg.Connection = values[1]
 	cfg.Producer.AccountID = values[2]
@@ -335,7 +351,10 @@ type stackOutputs struct {
 func (s stackOutputs) value(name string) (any, error) {
 	details, err := s.ref.GetOutputDetails(name)
 	if err != nil {
-		return nil, fmt.Errorf("stack %s, output %s: %w", s.stack, name, err)
+		// The engine fails a reference to a stack that does not exist, even
+		// before its first run: the referenced stack must be created first.
+		return nil, fmt.Errorf("stack %s cannot be read (%w): create it first (pulumi stack init %s); a stack that exists but has not run yet only leaves this one pending",
+			s.stack, err, s.stack)
 	}
 	if details.SecretValue != nil {
 		return details.SecretValue, nil
@@ -343,8 +362,20 @@ func (s stackOutputs) value(name string) (any, error) {
 	return details.Value, nil
 }
 
-// strings reads string outputs and names those that are missing or empty.
-func (s stackOutputs) strings(names ...string) ([]string, []string, error) {
+// outputSource is where a stack's outputs come from: a StackReference, or
+// configuration for a stack on another backend.
+type outputSource interface {
+	value(name string) (any, error)
+}
+
+// pastedOutputs are a stack's outputs given in configuration.
+type pastedOutputs map[string]any
+
+func (p pastedOutputs) value(name string) (any, error) { return p[name], nil }
+
+// stringOutputs reads string outputs and names those that are missing or
+// empty.
+func stringOutputs(s outputSource, names ...string) ([]string, []string, error) {
 	values := make([]string, len(names))
 	var missing []string
 	for i, name := range names {
@@ -370,13 +401,15 @@ func exportPending(ctx *pulumi.Context, pending []string) {
 }
 
 // producerRoleName is the producer role's name in a split stack, where the
-// consumers name its ARN before the role exists: derived from the cluster,
-// within IAM's 64 characters.
+// consumers name its ARN before the role exists: derived from the cluster and
+// the region (role names are unique per account, cluster identifiers only per
+// region), within IAM's 64 characters, a digest keeping cut names apart.
 func producerRoleName(cfg *config.Config) string {
 	const suffix = "-studio-users"
-	base := cfg.Producer.Redshift.ClusterIdentifier
-	if len(base) > 64-len(suffix) {
-		base = base[:64-len(suffix)]
+	base := cfg.Producer.Redshift.ClusterIdentifier + "-" + cfg.Region
+	if len(base)+len(suffix) > 64 {
+		digest := sha256.Sum256([]byte(base))
+		base = base[:64-len(suffix)-9] + "-" + hex.EncodeToString(digest[:])[:8]
 	}
 	return base + suffix
 }

@@ -31,7 +31,8 @@ func runStack(t *testing.T, stack string, values map[string]string, references m
 // again, consumer again, each seeing the other's latest outputs.
 func splitRounds(t *testing.T) (producerFirst, consumerFirst, producerSecond, consumerSecond *offline.Result) {
 	t.Helper()
-	producerFirst = runStack(t, "data-platform", stackConfig(t, "data-platform"), nil)
+	// ml-team-a's stack exists (pulumi stack init) but has not run.
+	producerFirst = runStack(t, "data-platform", stackConfig(t, "data-platform"), map[string]map[string]any{"ml-team-a": {}})
 	consumerFirst = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": producerFirst.Outputs})
 	producerSecond = runStack(t, "data-platform", stackConfig(t, "data-platform"), map[string]map[string]any{"ml-team-a": consumerFirst.Outputs})
 	consumerSecond = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": producerSecond.Outputs})
@@ -68,7 +69,7 @@ func TestSplitStacksInTheirOrder(t *testing.T) {
 		"no IAM document names a principal that does not exist yet")
 	assert.Equal(t, []any{"consumer ml-team-a: its stack ml-team-a has no executionRoleArn, consumerAccountId, consumerVpcId, consumerVpcCidr, peeringConnectionId yet: run it (pulumi up -s ml-team-a), then this one again"},
 		producerFirst.Outputs["pending"])
-	assert.Equal(t, "arn:aws:iam::111111111111:role/analytics-studio-users", producerFirst.Outputs["producerRoleArn"],
+	assert.Equal(t, "arn:aws:iam::111111111111:role/analytics-us-east-1-studio-users", producerFirst.Outputs["producerRoleArn"],
 		"a name consumers can use before the role trusts them")
 
 	// The consumer's first run: Studio, the request, the permission to
@@ -77,7 +78,7 @@ func TestSplitStacksInTheirOrder(t *testing.T) {
 	assert.Empty(t, consumerFirst.OfType(routeType), "no route to a pending peering")
 	assert.Empty(t, consumerFirst.OfType(optionsType), "DNS options need an active peering")
 	assume := parsePolicy(t, one(t, consumerFirst, rolePolicyType, "role-chain-assume-producer-role"), "policy")
-	assert.Equal(t, []string{"arn:aws:iam::111111111111:role/analytics-studio-users"}, assume.Statement[0].Resource)
+	assert.Equal(t, []string{"arn:aws:iam::111111111111:role/analytics-us-east-1-studio-users"}, assume.Statement[0].Resource)
 	assert.Len(t, consumerFirst.Outputs["pending"], 2, "not trusted yet, not accepted yet")
 
 	// The producer's second run trusts both execution roles and serves both
@@ -115,7 +116,8 @@ func TestSplitStacksInTheirOrder(t *testing.T) {
 }
 
 func TestAConsumerWithoutItsProducerSaysWhatToRun(t *testing.T) {
-	result, err := offline.Run(Run, config.Project, "ml-team-a", stackConfig(t, "ml-team-a"))
+	// The producer stack exists but has not run.
+	result, err := offline.Run(Run, config.Project, "ml-team-a", stackConfig(t, "ml-team-a"), offline.WithStackReference("data-platform", map[string]any{}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pending: the producer stack data-platform has not produced region")
 	assert.Contains(t, err.Error(), "run it first (pulumi up -s data-platform)")
@@ -123,6 +125,12 @@ func TestAConsumerWithoutItsProducerSaysWhatToRun(t *testing.T) {
 	for _, r := range result.Resources() {
 		assert.Contains(t, []string{offline.ProviderType, "pulumi:pulumi:StackReference"}, r.Type, "nothing of AWS is registered: %s", r.URN)
 	}
+
+	// It does not exist at all: the engine refuses the reference.
+	_, err = offline.Run(Run, config.Project, "ml-team-a", stackConfig(t, "ml-team-a"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "stack data-platform cannot be read")
+	assert.Contains(t, err.Error(), "create it first (pulumi stack init data-platform)")
 }
 
 // TestSplitUsersChainInAsThemselves evaluates the producer role's documents
@@ -196,4 +204,32 @@ func TestTwentyConsumers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAConsumerOnAnotherBackend: team B cannot read the producer's backend,
+// so its stack takes the producer's outputs from configuration.
+func TestAConsumerOnAnotherBackend(t *testing.T) {
+	result := runStack(t, "ml-team-b", stackConfig(t, "ml-team-b"), nil)
+	assertOneAccount(t, result, "consumer", "333333333333")
+	assert.Empty(t, result.OfType("pulumi:pulumi:StackReference"), "no reference across backends")
+	assert.Len(t, result.OfType(routeType), 2, "the producer accepted: routes on both private route tables")
+	assume := parsePolicy(t, one(t, result, rolePolicyType, "role-chain-assume-producer-role"), "policy")
+	assert.Equal(t, []string{"arn:aws:iam::111111111111:role/analytics-us-east-1-studio-users"}, assume.Statement[0].Resource)
+	assert.Equal(t, []any{}, result.Outputs["pending"])
+}
+
+// TestOneEndpointAuthorizationPerAccount: AWS takes one authorization per
+// account and cluster, so two consumers in one ML account share it.
+func TestOneEndpointAuthorizationPerAccount(t *testing.T) {
+	values := stackConfig(t, "data-platform")
+	values["studio-redshift:connection"] = config.ConnectionManagedEndpoint
+	values["studio-redshift:producer"] = `{"accountId":"111111111111","redshift":{"clusterIdentifier":"analytics","database":"dev"}}`
+	values["studio-redshift:consumers"] = `[` +
+		`{"name":"research","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/research","vpc":{"id":"vpc-0d4e5f60718293a4b"}},` +
+		`{"name":"marketing","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/marketing","vpc":{"id":"vpc-0e5f60718293a4b5c"}}]`
+	result := runStack(t, "data-platform", values, nil)
+	authorizations := result.OfType(endpointAuthorizationType)
+	require.Len(t, authorizations, 1)
+	assert.Equal(t, "333333333333", authorizations[0].String("account"))
+	assert.Equal(t, []any{"vpc-0d4e5f60718293a4b", "vpc-0e5f60718293a4b5c"}, authorizations[0].Input("vpcIds"))
 }

@@ -115,6 +115,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(1, "cannot read the stack configuration: %v", err)
 	}
 
+	// A referenced stack not supplied is taken to exist without outputs
+	// yet (the engine refuses one that does not exist at all).
+	for _, name := range referencedStacks(values) {
+		if _, ok := references[name]; !ok {
+			fmt.Fprintf(stderr, "plan: notice: stack %s is taken to exist and not to have run yet (pulumi stack init %s); supply its outputs with -stack-outputs %s=FILE\n", name, name, name)
+			options = append(options, offline.WithStackReference(name, map[string]any{}))
+		}
+	}
 	result, err := offline.Run(program.Run, config.Project, *stack, values, options...)
 	for _, warning := range result.Warnings {
 		fmt.Fprintf(stderr, "plan: warning: %s\n", warning)
@@ -184,4 +192,24 @@ func readStackOutputs(file string) (map[string]any, error) {
 		return nil, fmt.Errorf("%s is not the JSON object `pulumi stack output --json` prints: %v", file, err)
 	}
 	return outputs, nil
+}
+
+// referencedStacks are the stacks a split stack's configuration refers to:
+// a consumer side's producerStack, a producer side's consumers[].stack.
+func referencedStacks(values map[string]string) []string {
+	var names []string
+	if name := values[config.Project+":producerStack"]; name != "" {
+		names = append(names, name)
+	}
+	var consumers []struct {
+		Stack string `json:"stack"`
+	}
+	if json.Unmarshal([]byte(values[config.Project+":consumers"]), &consumers) == nil {
+		for _, consumer := range consumers {
+			if consumer.Stack != "" {
+				names = append(names, consumer.Stack)
+			}
+		}
+	}
+	return names
 }

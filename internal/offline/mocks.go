@@ -266,6 +266,14 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Provider, r.Account, r.Region = p.name, p.account, p.region
 	}
 
+	if r.Type == "pulumi:pulumi:StackReference" {
+		// The engine fails a reference to a stack that does not exist; one
+		// that exists but never ran has no outputs (WithStackReference with
+		// an empty map).
+		if _, ok := m.stackOutputs[r.String("name")]; !ok {
+			return "", nil, fmt.Errorf("unknown stack %q", r.String("name"))
+		}
+	}
 	outputs := args.Inputs.Copy()
 	set := func(key string, value any) {
 		outputs[resource.PropertyKey(key)] = resource.NewPropertyValue(value)
@@ -318,10 +326,7 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		return id
 	case "pulumi:pulumi:StackReference":
 		name := r.String("name")
-		outputs, ok := m.stackOutputs[name]
-		if !ok {
-			outputs = map[string]any{} // RequireOutput then fails, as it would for a missing stack
-		}
+		outputs := m.stackOutputs[name] // NewResource refuses a stack it has none for
 		set("outputs", outputs)
 		set("secretOutputNames", []any{})
 		return name
