@@ -130,9 +130,8 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 		}
 		checkID(p, key+".vpc.id", "vpc", consumer.VPC.ID)
 		if c.Peering() {
-			block := checkCIDR(p, key+".vpc.cidr", consumer.VPC.CIDR)
-			if block.IsValid() && producerCIDR.IsValid() && block.Overlaps(producerCIDR) {
-				p.add(key+".vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges", block, producerCIDR)
+			if block := checkCIDR(p, key+".vpc.cidr", consumer.VPC.CIDR); block.IsValid() && producerCIDR.IsValid() && block.Overlaps(producerCIDR) {
+				p.add(key+".vpc.cidr", overlapMessage, block, producerCIDR)
 			}
 			if consumer.PeeringConnectionID != "" && !peeringIDPattern.MatchString(consumer.PeeringConnectionID) {
 				p.add(key+".peeringConnectionId", "%q is not a VPC peering connection ID (pcx- and 8 or 17 hex digits)", consumer.PeeringConnectionID)
@@ -144,3 +143,23 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 // ValidConsumerName reports whether a name can be a consumers[].name, and so
 // the name of a consumer-side stack.
 func ValidConsumerName(name string) bool { return consumerNamePattern.MatchString(name) }
+
+// overlapMessage says why a peered consumer's range must not overlap the
+// producer's, and what to do instead.
+const overlapMessage = "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: " +
+	"choose other ranges, or connection " + ConnectionDataAPI + " or " + ConnectionManagedEndpoint + ", which need no route"
+
+// CheckPeeredCIDR refuses, by key, a consumer VPC a peering cannot route to:
+// for a consumer whose range is only known from its stack's outputs.
+func CheckPeeredCIDR(key, consumerCIDR, producerCIDR string) error {
+	var p problems
+	consumerBlock := checkCIDR(&p, key, consumerCIDR)
+	producerBlock := checkCIDR(&p, "producer.vpc.cidr", producerCIDR)
+	if consumerBlock.IsValid() && producerBlock.IsValid() && consumerBlock.Overlaps(producerBlock) {
+		p.add(key, overlapMessage, consumerBlock, producerBlock)
+	}
+	if len(p) > 0 {
+		return p.err()
+	}
+	return nil
+}

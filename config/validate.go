@@ -101,8 +101,7 @@ func (c *Config) validate(p *problems) {
 		// Only peering routes between the two ranges; the Data API and a
 		// managed endpoint work across overlapping ones.
 		if c.Peering() && producerCIDR.IsValid() && consumerCIDR.IsValid() && producerCIDR.Overlaps(consumerCIDR) {
-			p.add("consumer.vpc.cidr", "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: "+
-				"choose other ranges, or connection %s or %s, which need no route", consumerCIDR, producerCIDR, ConnectionDataAPI, ConnectionManagedEndpoint)
+			p.add("consumer.vpc.cidr", overlapMessage, consumerCIDR, producerCIDR)
 		}
 		if c.Peering() && c.Producer.VPC.ID != "" && c.Producer.VPC.ID == c.Consumer.VPC.ID {
 			p.add("consumer.vpc.id", "%s is also producer.vpc.id; a VPC cannot be peered with itself", c.Consumer.VPC.ID)

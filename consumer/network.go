@@ -143,16 +143,9 @@ func newS3Gateway(ctx *pulumi.Context, name string, args *ConsumerArgs, parent p
 		}
 		gatewayPolicy = pulumi.String(text)
 	}
-	gateway, err := ec2.NewVpcEndpoint(ctx, endpointLogicalName(name, "s3"), &ec2.VpcEndpointArgs{
-		VpcId:           args.VpcID,
-		ServiceName:     pulumi.String(network.EndpointServiceName(args.Region, "s3")),
-		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   args.RouteTableIDs,
-		Policy:          gatewayPolicy,
-		Tags:            pulumi.StringMap{"Name": pulumi.String(endpointLogicalName(name, "s3"))},
-	}, parent)
+	gateway, err := network.NewS3GatewayEndpoint(ctx, endpointLogicalName(name, "s3"), args.Region, args.VpcID, args.RouteTableIDs, gatewayPolicy, parent)
 	if err != nil {
-		return nil, fmt.Errorf("S3 gateway endpoint: %w", err)
+		return nil, err
 	}
 	return gateway.PrefixListId, nil
 }

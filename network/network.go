@@ -64,12 +64,15 @@ func PeeringRoutes(ctx *pulumi.Context, name, side string, tables []Ref, destina
 // NewS3GatewayEndpoint routes S3 through a gateway endpoint from the given
 // route tables. AWS: a route table takes one gateway endpoint route per
 // service, so a table that already routes S3 through another endpoint fails.
-func NewS3GatewayEndpoint(ctx *pulumi.Context, name, region string, vpcID pulumi.StringInput, routeTableIDs pulumi.StringArrayInput, opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
+// endpointPolicy, if set, limits what the endpoint lets through.
+func NewS3GatewayEndpoint(ctx *pulumi.Context, name, region string, vpcID pulumi.StringInput, routeTableIDs pulumi.StringArrayInput,
+	endpointPolicy pulumi.StringPtrInput, opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
 	gateway, err := ec2.NewVpcEndpoint(ctx, name, &ec2.VpcEndpointArgs{
 		VpcId:           vpcID,
 		ServiceName:     pulumi.String(EndpointServiceName(region, "s3")),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTableIDs,
+		Policy:          endpointPolicy,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
 	}, opts...)
 	if err != nil {
@@ -199,7 +202,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		for _, table := range comp.PrivateRouteTables {
 			routeTableIDs = append(routeTableIDs, table.ID)
 		}
-		gateway, err := NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, vpc.ID(), routeTableIDs, parent)
+		gateway, err := NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, vpc.ID(), routeTableIDs, nil, parent)
 		if err != nil {
 			return nil, err
 		}

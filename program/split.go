@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -171,23 +170,13 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 		}
 		consumer := consumerReady{name: c.Name, executionRoleArn: values[0], accountID: values[1], vpcID: values[2], cidr: values[3], peeringID: values[4]}
 		if cfg.Peering() {
-			if err := checkConsumerCIDR(cfg, c.Name, consumer.cidr); err != nil {
+			if err := config.CheckPeeredCIDR(fmt.Sprintf("consumers (%s, from its stack's consumerVpcCidr)", c.Name), consumer.cidr, cfg.Producer.VPC.CIDR); err != nil {
 				return nil, nil, err
 			}
 		}
 		ready = append(ready, consumer)
 	}
 	return ready, pending, nil
-}
-
-// checkConsumerCIDR refuses a consumer VPC a peering cannot route to.
-func checkConsumerCIDR(cfg *config.Config, name, cidr string) error {
-	overlap, err := overlaps(cidr, cfg.Producer.VPC.CIDR)
-	if err != nil || overlap {
-		return config.Errorf("consumers", "consumer %s's VPC %s overlaps producer.vpc.cidr %s (or is not a block): VPC peering cannot route between overlapping ranges; use connection %s or %s",
-			name, cidr, cfg.Producer.VPC.CIDR, config.ConnectionDataAPI, config.ConnectionManagedEndpoint)
-	}
-	return nil
 }
 
 // runConsumerSide deploys one ML account's part, reading the producer-side
@@ -320,7 +309,7 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 		}
 	}
 	if cfg.Peering() {
-		if err := checkConsumerCIDR(cfg, ctx.Stack(), cfg.Consumer.VPC.CIDR); err != nil {
+		if err := config.CheckPeeredCIDR("consumer.vpc.cidr", cfg.Consumer.VPC.CIDR, cfg.Producer.VPC.CIDR); err != nil {
 			return nil, err
 		}
 	}
@@ -421,17 +410,4 @@ func clusterOf(cfg *config.Config) producer.Cluster {
 		Partition: cfg.Partition(), Region: cfg.Region, Account: cfg.Producer.AccountID,
 		Identifier: r.ClusterIdentifier, Database: r.Database, DBGroups: r.DBGroups,
 	}
-}
-
-// overlaps reports whether two CIDR blocks share addresses.
-func overlaps(a, b string) (bool, error) {
-	first, err := netip.ParsePrefix(a)
-	if err != nil {
-		return false, err
-	}
-	second, err := netip.ParsePrefix(b)
-	if err != nil {
-		return false, err
-	}
-	return first.Overlaps(second), nil
 }

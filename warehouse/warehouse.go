@@ -172,7 +172,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 func s3Egress(ctx *pulumi.Context, name string, args *WarehouseArgs, group *ec2.SecurityGroup, parent pulumi.ResourceOption) error {
 	prefixList := args.S3PrefixListID
 	if prefixList == nil {
-		gateway, err := network.NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, args.VpcID, args.RouteTableIDs, parent)
+		gateway, err := network.NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, args.VpcID, args.RouteTableIDs, nil, parent)
 		if err != nil {
 			return err
 		}
