@@ -107,7 +107,7 @@ func TestConnectionModes(t *testing.T) {
 func inAccount(result *offline.Result, provider, kind string) []offline.Resource {
 	var out []offline.Resource
 	for _, r := range result.Resources() {
-		if !r.Custom || r.Type == offline.ProviderType || r.Provider != provider {
+		if !r.InAWS() || r.Provider != provider {
 			continue
 		}
 		if kind == "any" || strings.HasPrefix(r.Type, "aws:ec2/") || strings.HasPrefix(r.Type, "aws:vpc/") {

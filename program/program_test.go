@@ -62,7 +62,7 @@ func assertAccounts(t *testing.T, result *offline.Result, accounts map[string]st
 	t.Helper()
 	count := 0
 	for _, r := range result.Resources() {
-		if !r.Custom || r.Type == offline.ProviderType {
+		if !r.InAWS() {
 			continue
 		}
 		count++
@@ -545,7 +545,7 @@ func TestSameAccount(t *testing.T) {
 	result := run(t, values)
 
 	for _, r := range result.Resources() {
-		if r.Custom && r.Type != offline.ProviderType {
+		if r.InAWS() {
 			assert.Equal(t, producerAccount, r.Account, r.URN)
 		}
 	}

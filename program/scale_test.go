@@ -44,7 +44,7 @@ func withUsers(t *testing.T, values map[string]string, users []any) map[string]s
 func awsResources(result *offline.Result) int {
 	n := 0
 	for _, r := range result.Resources() {
-		if r.Custom && r.Type != offline.ProviderType {
+		if r.InAWS() {
 			n++
 		}
 	}

@@ -47,7 +47,7 @@ func assertOneAccount(t *testing.T, result *offline.Result, provider, account st
 	require.Len(t, providers, 1, "a split stack has exactly one AWS provider")
 	assert.Equal(t, provider, providers[0].Name)
 	for _, r := range result.Resources() {
-		if r.Custom && r.Type != offline.ProviderType {
+		if r.InAWS() {
 			assert.Equal(t, account, r.Account, "%s lands in the wrong account", r.URN)
 		}
 	}

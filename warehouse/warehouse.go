@@ -83,8 +83,9 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("cluster subnet group: %w", err)
 	}
-	// Its one ingress rule, the cluster port from the consumer VPC, comes
-	// from the producer side; its one egress rule, HTTPS to S3, is below.
+	// Its ingress, the cluster port from each peered consumer VPC, comes
+	// from the producer side (none without a peering); its one egress
+	// rule, HTTPS to S3, is below.
 	group, err := ec2.NewSecurityGroup(ctx, name+"-cluster", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Redshift cluster " + args.ClusterIdentifier),

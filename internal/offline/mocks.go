@@ -65,6 +65,10 @@ func (r Resource) Output(key string) any {
 	return value.Mappable()
 }
 
+// InAWS reports whether the resource is one AWS holds: not a component, not
+// a provider.
+func (r Resource) InAWS() bool { return r.Custom && r.Type != ProviderType }
+
 // String returns a string input, or "" when it is absent or not a string.
 func (r Resource) String(key string) string {
 	text, _ := r.Input(key).(string)

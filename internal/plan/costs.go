@@ -41,8 +41,6 @@ var redshiftNodeRates = map[string]float64{
 	"ra3.xlplus":   1.086,
 	"ra3.4xlarge":  3.26,
 	"ra3.16xlarge": 13.04,
-	"dc2.large":    0.25,
-	"dc2.8xlarge":  4.80,
 }
 
 // estimateCosts prices what the plan creates: interface endpoints per zone,

@@ -154,7 +154,7 @@ func Build(project, stack string, result *offline.Result) (*Plan, error) {
 			ReplaceOnChange: replacedBy(r), ID: r.ID, Arn: arn,
 			Summary: summarize(r, names), Properties: properties,
 		})
-		if !r.Custom || r.Type == offline.ProviderType {
+		if !r.InAWS() {
 			continue
 		}
 		p.Totals.Resources++
