@@ -34,6 +34,10 @@ type ProducerArgs struct {
 	// refuses a trust policy naming a missing principal). With none, no
 	// role is made yet.
 	ExecutionRoleArns []pulumi.StringInput
+	// ClusterSecurityGroupID and Port are the cluster's group and port: each
+	// peering's consumer CIDR is admitted there. Required with Peerings.
+	ClusterSecurityGroupID pulumi.StringInput
+	Port                   int
 	// RoleName names the role where others must know its ARN before it
 	// exists (split stacks); empty lets Pulumi name it.
 	RoleName string
@@ -49,10 +53,6 @@ type PeeringSide struct {
 	// Key tells one consumer's resources from another's; empty for the one
 	// consumer of a stack that deploys both sides.
 	Key string
-	// ClusterSecurityGroupID is the cluster's security group; it admits
-	// Port from ConsumerCIDR. Required.
-	ClusterSecurityGroupID pulumi.StringInput
-	Port                   int
 	// RouteTables get a route to ConsumerCIDR over ConnectionID. Required.
 	RouteTables  []network.Ref
 	ConsumerCIDR string
@@ -85,14 +85,14 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 			return nil, err
 		}
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, prefix+"-cluster-ingress", &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: peer.ClusterSecurityGroupID,
+			SecurityGroupId: args.ClusterSecurityGroupID,
 			Description:     pulumi.String("Redshift from the SageMaker Studio VPC over peering"),
 			IpProtocol:      pulumi.String("tcp"),
-			FromPort:        pulumi.Int(peer.Port),
-			ToPort:          pulumi.Int(peer.Port),
+			FromPort:        pulumi.Int(args.Port),
+			ToPort:          pulumi.Int(args.Port),
 			CidrIpv4:        pulumi.String(peer.ConsumerCIDR),
 		}, parent); err != nil {
-			return nil, fmt.Errorf("cluster ingress on port %d: %w", peer.Port, err)
+			return nil, fmt.Errorf("cluster ingress on port %d: %w", args.Port, err)
 		}
 	}
 

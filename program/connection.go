@@ -25,7 +25,7 @@ type link struct {
 // studio-redshift:connection names. Every mode keeps the same per-user chain
 // of roles; they differ in the network path.
 func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer,
-	studioVPC, clusterVPC *vpc, clusterGroup pulumi.StringInput) (*link, error) {
+	studioVPC, clusterVPC *vpc) (*link, error) {
 	switch cfg.Connection {
 	case config.ConnectionPeering:
 		peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
@@ -41,11 +41,9 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			return nil, err
 		}
 		return &link{peeringID: peer.ConnectionID, producerSides: []producer.PeeringSide{{
-			ClusterSecurityGroupID: clusterGroup,
-			Port:                   cfg.Producer.Redshift.Port,
-			RouteTables:            clusterVPC.routeTables,
-			ConsumerCIDR:           cfg.Consumer.VPC.CIDR,
-			ConnectionID:           peer.ConnectionID,
+			RouteTables:  clusterVPC.routeTables,
+			ConsumerCIDR: cfg.Consumer.VPC.CIDR,
+			ConnectionID: peer.ConnectionID,
 		}}}, nil
 	case config.ConnectionManagedEndpoint:
 		endpoint, err := managedendpoint.NewManagedEndpoint(ctx, "managed-endpoint", &managedendpoint.ManagedEndpointArgs{

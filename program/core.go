@@ -67,11 +67,13 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 
 // newDataSide is the producer side: the role Studio users assume, the routes
 // back and the cluster's ingress.
-func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link) (*producer.Producer, error) {
+func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link, clusterGroup pulumi.StringInput) (*producer.Producer, error) {
 	return producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
-		Cluster:           clusterOf(cfg),
-		ExecutionRoleArns: []pulumi.StringInput{studio.ExecutionRoleArn},
-		Peerings:          connection.producerSides,
+		Cluster:                clusterOf(cfg),
+		ExecutionRoleArns:      []pulumi.StringInput{studio.ExecutionRoleArn},
+		Peerings:               connection.producerSides,
+		ClusterSecurityGroupID: clusterGroup,
+		Port:                   cfg.Producer.Redshift.Port,
 	}, pulumi.Provider(provider))
 }
 

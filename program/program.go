@@ -86,11 +86,11 @@ func Run(ctx *pulumi.Context) error {
 
 	// Between them: the connection the configuration chooses, the producer
 	// role, and the execution role's permission to assume it.
-	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC, clusterGroup)
+	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC)
 	if err != nil {
 		return err
 	}
-	data, err := newDataSide(ctx, cfg, providers.producer, studio, connection)
+	data, err := newDataSide(ctx, cfg, providers.producer, studio, connection, clusterGroup)
 	if err != nil {
 		return err
 	}

@@ -93,8 +93,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 				return err
 			}
 			peerings = append(peerings, producer.PeeringSide{
-				Key: c.name, ClusterSecurityGroupID: clusterGroup, Port: redshift.Port,
-				RouteTables: clusterVPC.routeTables, ConsumerCIDR: c.cidr, ConnectionID: acceptance.ConnectionID,
+				Key: c.name, RouteTables: clusterVPC.routeTables, ConsumerCIDR: c.cidr, ConnectionID: acceptance.ConnectionID,
 			})
 			state[linkAccepted] = pulumi.Bool(true)
 		case config.ConnectionManagedEndpoint:
@@ -115,10 +114,12 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 
 	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
-		Cluster:           clusterOf(cfg),
-		ExecutionRoleArns: trusted,
-		RoleName:          producerRoleName(cfg),
-		Peerings:          peerings,
+		Cluster:                clusterOf(cfg),
+		ExecutionRoleArns:      trusted,
+		RoleName:               producerRoleName(cfg),
+		Peerings:               peerings,
+		ClusterSecurityGroupID: clusterGroup,
+		Port:                   redshift.Port,
 	}, pulumi.Provider(provider))
 	if err != nil {
 		return err
@@ -233,7 +234,7 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			pending = append(pending, fmt.Sprintf("the data account has not authorized this account's managed endpoint yet: run the producer stack %s, then this one again", cfg.ProducerStack))
 			break
 		}
-		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil, nil); err != nil {
+		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil); err != nil {
 			return err
 		}
 	}
