@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -47,11 +49,16 @@ var (
 // aws-samples/amazon-bedrock-agents-healthcare-lifesciences#122.
 var NodeTypes = []string{"ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge"}
 
-// LifecycleConfigNameSuffixLen is what the Studio lifecycle configuration's
-// name adds to consumer.studio.domainName: "-jupyterlab-" and 8 hex digits
-// of its content's hash. SageMaker names are at most 63 characters
-// (CreateStudioLifecycleConfig, StudioLifecycleConfigName).
-const LifecycleConfigNameSuffixLen = 20
+// LifecycleConfigName names the Studio lifecycle configuration by its domain
+// and the digest of its script, "<domain>-jupyterlab-<8 hex digits>": its
+// name and content force a new configuration, which AWS refuses under the
+// name of the one it replaces. SageMaker names are at most 63 characters
+// (CreateStudioLifecycleConfig, StudioLifecycleConfigName), which
+// validation keeps to.
+func LifecycleConfigName(domainName, script string) string {
+	digest := sha256.Sum256([]byte(script))
+	return domainName + "-jupyterlab-" + hex.EncodeToString(digest[:])[:8]
+}
 
 // maxTags is the most tags an AWS resource takes.
 const maxTags = 50
@@ -443,10 +450,11 @@ func (c *Config) checkStudio(p *problems) {
 		p.add("consumer.studio.domainName", "is required: the name of the Studio domain to create")
 	case !domainNamePattern.MatchString(s.DomainName):
 		p.add("consumer.studio.domainName", "%q is not a SageMaker domain name (letters, digits and hyphens, starting and ending with a letter or digit, at most 63)", s.DomainName)
-	case len(s.DomainName)+LifecycleConfigNameSuffixLen > maxNameLen:
+	case len(LifecycleConfigName(s.DomainName, "")) > maxNameLen:
+		suffix := len(LifecycleConfigName("", ""))
 		p.add("consumer.studio.domainName", "%q is %d characters; the JupyterLab lifecycle configuration is named after it "+
 			"(<domainName>-jupyterlab-<8 hex digits>), and SageMaker names are at most %d characters, so keep it to %d",
-			s.DomainName, len(s.DomainName), maxNameLen, maxNameLen-LifecycleConfigNameSuffixLen)
+			s.DomainName, len(s.DomainName), maxNameLen, maxNameLen-suffix)
 	}
 	if len(s.UserProfiles) == 0 {
 		p.add("consumer.studio.userProfiles", "needs at least one user profile name, e.g. [alice]")

@@ -4,9 +4,7 @@
 package consumer
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -277,10 +275,7 @@ func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, pa
 	if args.LifecycleScript == "" {
 		return nil, nil
 	}
-	configName := LifecycleConfigName(args.DomainName, args.LifecycleScript)
-	if len(configName) > maxLifecycleConfigName {
-		return nil, fmt.Errorf("lifecycle configuration name %s is longer than SageMaker's %d characters; shorten consumer.studio.domainName", configName, maxLifecycleConfigName)
-	}
+	configName := config.LifecycleConfigName(args.DomainName, args.LifecycleScript)
 	lifecycle, err := sagemaker.NewStudioLifecycleConfig(ctx, name+"-jupyterlab-setup", &sagemaker.StudioLifecycleConfigArgs{
 		StudioLifecycleConfigName:    pulumi.String(configName),
 		StudioLifecycleConfigAppType: pulumi.String("JupyterLab"),
@@ -299,17 +294,6 @@ func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, pa
 		},
 		LifecycleConfigArns: pulumi.StringArray{lifecycle.Arn},
 	}, nil
-}
-
-// maxLifecycleConfigName is SageMaker's limit on a lifecycle configuration's
-// name (CreateStudioLifecycleConfig, StudioLifecycleConfigName).
-const maxLifecycleConfigName = 63
-
-// LifecycleConfigName names a lifecycle configuration by its domain and the
-// digest of its script: "<domain>-jupyterlab-<8 hex digits>".
-func LifecycleConfigName(domainName, script string) string {
-	digest := sha256.Sum256([]byte(script))
-	return domainName + "-jupyterlab-" + hex.EncodeToString(digest[:])[:8]
 }
 
 // newHomeKeyUse lets the execution role use the domain's key where SageMaker

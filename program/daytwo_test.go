@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 )
 
@@ -73,9 +72,9 @@ func TestLifecycleConfigurationIsNamedByItsContent(t *testing.T) {
 	lifecycle := one(t, result, lifecycleType, "consumer-jupyterlab-setup")
 	script, err := base64.StdEncoding.DecodeString(lifecycle.String("studioLifecycleConfigContent"))
 	require.NoError(t, err)
-	assert.Equal(t, consumer.LifecycleConfigName("analytics-studio", string(script)), lifecycle.String("studioLifecycleConfigName"))
+	assert.Equal(t, config.LifecycleConfigName("analytics-studio", string(script)), lifecycle.String("studioLifecycleConfigName"))
 	assert.Regexp(t, `^analytics-studio-jupyterlab-[0-9a-f]{8}$`, lifecycle.String("studioLifecycleConfigName"))
-	assert.NotEqual(t, consumer.LifecycleConfigName("analytics-studio", "a"), consumer.LifecycleConfigName("analytics-studio", "b"))
+	assert.NotEqual(t, config.LifecycleConfigName("analytics-studio", "a"), config.LifecycleConfigName("analytics-studio", "b"))
 }
 
 func TestSpacesMayUseTheDomainKey(t *testing.T) {
