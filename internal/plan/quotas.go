@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/studio-redshift/studio-redshift/internal/offline"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 )
 
 // Quota is one AWS default quota and how close the stack comes to it in one
@@ -53,77 +54,69 @@ type usage struct {
 	where string
 }
 
-// sageMakerDomainGroups are the groups SageMaker creates in the VPC for each
-// domain (inbound and outbound NFS to the home EFS); sageMakerAppGroups of
-// them sit on every Studio app.
-const (
-	sageMakerDomainGroups = 2
-	sageMakerAppGroups    = 1
-)
-
 var quotaRules = []quotaRule{
 	{
-		name: "inbound rules per security group", limit: 60, source: vpcQuotas,
+		name: "inbound rules per security group", limit: quota.RulesPerSecurityGroup, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (no shared group grows with them)",
 		measure: countBy("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "securityGroupId", nil),
 	},
 	{
-		name: "outbound rules per security group", limit: 60, source: vpcQuotas,
+		name: "outbound rules per security group", limit: quota.RulesPerSecurityGroup, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (no shared group grows with them)",
 		measure: countBy("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "securityGroupId", nil),
 	},
 	{
-		name: "security groups per network interface (Studio app)", limit: 5, source: studioGroups,
+		name: "security groups per network interface (Studio app)", limit: quota.SecurityGroupsPerInterface, source: studioGroups,
 		key:     "consumer.studio.userProfiles",
 		measure: groupsPerStudioApp,
 	},
 	{
-		name: "VPC security groups per Region", limit: 2500, source: vpcQuotas,
+		name: "VPC security groups per Region", limit: quota.SecurityGroupsPerRegion, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles (one group each)",
 		measure: securityGroupsPerRegion,
 	},
 	{
-		name: "network interfaces per Region (a running app each)", limit: 5000, source: vpcQuotas,
+		name: "network interfaces per Region (a running app each)", limit: quota.NetworkInterfacesPerRegion, source: vpcQuotas,
 		key:     "consumer.studio.userProfiles",
 		measure: networkInterfaces,
 	},
 	{
-		name: "gateway VPC endpoints per Region", limit: 20, source: vpcQuotas,
+		name: "gateway VPC endpoints per Region", limit: quota.GatewayEndpointsPerRegion, source: vpcQuotas,
 		key:     "consumer.vpc.s3GatewayEndpointId",
 		measure: countBy("aws:ec2/vpcEndpoint:VpcEndpoint", "", endpointsOfType("Gateway")),
 	},
 	{
-		name: "interface endpoints per VPC", limit: 50, source: vpcQuotas,
+		name: "interface endpoints per VPC", limit: quota.InterfaceEndpointsPerVPC, source: vpcQuotas,
 		key:     "consumer.vpc.extraEndpoints",
 		measure: countBy("aws:ec2/vpcEndpoint:VpcEndpoint", "vpcId", endpointsOfType("Interface")),
 	},
 	{
-		name: "routes per route table", limit: 50, source: vpcQuotas,
+		name: "routes per route table", limit: quota.RoutesPerRouteTable, source: vpcQuotas,
 		key:     "consumers (one route each per producer route table), producer.vpc.routeTableIds, consumer.vpc.routeTableIds",
 		measure: routesPerTable,
 	},
 	{
-		name: "active VPC peering connections per VPC", limit: 50, source: vpcQuotas,
+		name: "active VPC peering connections per VPC", limit: quota.PeeringsPerVPC, source: vpcQuotas,
 		key:     "consumers (one peering each; connection dataApi or managedEndpoint needs none)",
 		measure: peeringsPerVPC,
 	},
 	{
-		name: "role trust policy length (characters)", limit: 2048, source: iamQuotas,
+		name: "role trust policy length (characters)", limit: quota.TrustPolicyLength, source: iamQuotas,
 		key:     "consumers (one principal each; the quota can be raised to 4,096); consumer.studio.userProfiles are never listed",
 		measure: policySize("aws:iam/role:Role", "assumeRolePolicy", func(r offline.Resource, _ namer) string { return r.Name }),
 	},
 	{
-		name: "managed policy size (characters)", limit: 6144, source: iamQuotas,
+		name: "managed policy size (characters)", limit: quota.ManagedPolicySize, source: iamQuotas,
 		key:     "athena.tables, athena.bucket.prefixes",
 		measure: policySize("aws:iam/policy:Policy", "policy", func(r offline.Resource, _ namer) string { return r.Name }),
 	},
 	{
-		name: "inline policies per role, in all (characters)", limit: 10240, source: iamQuotas,
+		name: "inline policies per role, in all (characters)", limit: quota.InlinePoliciesPerRole, source: iamQuotas,
 		key:     "producer.redshift.dbGroups, consumer.studio.pipIndexUrl",
 		measure: policySize("aws:iam/rolePolicy:RolePolicy", "policy", func(r offline.Resource, names namer) string { return names.name(r.String("role")) }),
 	},
 	{
-		name: "managed policies per role", limit: 10, source: iamQuotas,
+		name: "managed policies per role", limit: quota.ManagedPoliciesPerRole, source: iamQuotas,
 		key:     "consumer.studio.executionRolePolicyArns",
 		measure: countBy("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "role", nil),
 	},
@@ -218,7 +211,7 @@ func groupsPerStudioApp(all []offline.Resource, _ namer) map[string]usage {
 		if r.Type != "aws:sagemaker/userProfile:UserProfile" {
 			continue
 		}
-		counts[[2]string{r.Provider, "apps of " + r.String("userProfileName")}] = domainDefaults + len(securityGroupsIn(r.Input("userSettings"))) + sageMakerAppGroups
+		counts[[2]string{r.Provider, "apps of " + r.String("userProfileName")}] = domainDefaults + len(securityGroupsIn(r.Input("userSettings"))) + quota.SageMakerAppGroups
 	}
 	return highest(counts)
 }
@@ -239,7 +232,7 @@ func securityGroupsPerRegion(all []offline.Resource, _ namer) map[string]usage {
 			out[r.Provider] = u
 		case "aws:sagemaker/domain:Domain":
 			u := out[r.Provider]
-			u.used += sageMakerDomainGroups
+			u.used += quota.SageMakerDomainGroups
 			out[r.Provider] = u
 		}
 	}

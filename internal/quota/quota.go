@@ -1,0 +1,31 @@
+// Package quota holds the AWS default quotas the program checks, once, for
+// the up-time refusal in program and the offline plan's quota table.
+package quota
+
+// Amazon VPC quotas, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html.
+const (
+	RulesPerSecurityGroup      = 60 // inbound, and outbound apiece
+	SecurityGroupsPerInterface = 5
+	SecurityGroupsPerRegion    = 2500
+	NetworkInterfacesPerRegion = 5000
+	GatewayEndpointsPerRegion  = 20
+	InterfaceEndpointsPerVPC   = 50
+	RoutesPerRouteTable        = 50
+	PeeringsPerVPC             = 50
+)
+
+// IAM quotas, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
+// documents are counted without white space.
+const (
+	TrustPolicyLength      = 2048
+	ManagedPolicySize      = 6144
+	InlinePoliciesPerRole  = 10240
+	ManagedPoliciesPerRole = 10
+)
+
+// SageMaker creates two security groups in the VPC for each domain (inbound
+// and outbound NFS to the home EFS) and puts one of them on every Studio app.
+const (
+	SageMakerDomainGroups = 2
+	SageMakerAppGroups    = 1
+)
