@@ -35,6 +35,12 @@ func (r CodeArtifact) RepositoryArn(partition string) string {
 	return policy.ARN(partition, "codeartifact", r.Region, r.Owner, "repository/"+r.Domain+"/"+r.Repository)
 }
 
+// IndexPath is the repository's PyPI index without its scheme, for a URL
+// that carries a token: "<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/pypi/<repo>/simple/".
+func (r CodeArtifact) IndexPath() string {
+	return r.Domain + "-" + r.Owner + ".d.codeartifact." + r.Region + ".amazonaws.com/pypi/" + r.Repository + "/simple/"
+}
+
 // CodeArtifactEndpoints are the interface endpoints pip needs for a
 // CodeArtifact mirror (AWS, "Create VPC endpoints for CodeArtifact"): the API
 // for the token, the repositories for the packages. Python packages need no

@@ -213,13 +213,12 @@ func LifecycleScript(mirror *config.Mirror) string {
 		install.WriteString("echo \"$(date -u +%FT%TZ) installing awswrangler from PyPI\"\n")
 	case mirror.CodeArtifact != nil:
 		repo := mirror.CodeArtifact
-		host := repo.Domain + "-" + repo.Owner + ".d.codeartifact." + repo.Region + ".amazonaws.com"
 		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from CodeArtifact repository %s/%s\"\n", repo.Domain, repo.Repository)
 		// The token goes into pip's environment, never onto a command line
 		// or into the log.
 		fmt.Fprintf(&install, "token=$(python3 -c %s %s %s %s) || { echo \"no CodeArtifact token (see the error above); awswrangler not installed\"; exit 1; }\n",
 			shellQuote(codeArtifactToken), shellQuote(repo.Region), shellQuote(repo.Domain), shellQuote(repo.Owner))
-		fmt.Fprintf(&install, "export PIP_INDEX_URL=\"https://aws:${token}@\"%s\n", shellQuote(host+"/pypi/"+repo.Repository+"/simple/"))
+		fmt.Fprintf(&install, "export PIP_INDEX_URL=\"https://aws:${token}@\"%s\n", shellQuote(repo.IndexPath()))
 	default:
 		fmt.Fprintf(&install, "echo \"$(date -u +%%FT%%TZ) installing awswrangler from \"%s\n", shellQuote(mirror.IndexURL))
 		fmt.Fprintf(&install, "export PIP_INDEX_URL=%s\n", shellQuote(mirror.IndexURL))
