@@ -164,6 +164,8 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 		if err != nil {
 			return nil, nil, err
 		}
+		// peeringConnectionId is read last: missing alone, the consumer's
+		// role exists and it is ready, its peering pending (below).
 		if len(missing) > 0 && missing[0] != "peeringConnectionId" {
 			pending = append(pending, fmt.Sprintf("consumer %s: its stack %s has no %s yet: run it (pulumi up -s %s), then this one again",
 				c.Name, c.Stack, strings.Join(missing, ", "), c.Stack))
