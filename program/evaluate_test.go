@@ -16,10 +16,9 @@ type request struct {
 	context   map[string]string
 }
 
-// allows evaluates a request against one document the way IAM does for the
-// operators this project writes (StringEquals, StringNotEquals, ArnLike,
-// ArnNotLike, Null, Bool):
-// an explicit deny wins, else some allow must match. Policy variables in
+// allows evaluates a request against one document the way IAM does (IAM User
+// Guide, "Policy evaluation logic"): an explicit deny wins, else some allow
+// must match, else the request is implicitly denied. Policy variables in
 // resources and condition values are filled from the request context, as IAM
 // fills them.
 func allows(doc policy.Document, req request) bool {
@@ -46,15 +45,27 @@ func denies(doc policy.Document, req request) bool {
 	return false
 }
 
+// matches reports whether a statement applies to the request: every element
+// present matches, and every condition holds (IAM User Guide, "Creating a
+// condition with multiple context keys or values": the operators of a
+// Condition block, and the keys of one operator, are ANDed).
 func matches(s policy.Statement, req request) bool {
-	if s.Principal != nil && !anyGlob(s.Principal.AWS, req.principal, req) {
+	if s.Principal != nil && !anyLike(s.Principal.AWS, req.principal, req) {
 		return false
 	}
-	if len(s.Action) > 0 && !anyGlob(s.Action, req.action, req) {
+	if len(s.Action) > 0 && !anyLike(s.Action, req.action, req) {
 		return false
 	}
-	if len(s.Resource) > 0 && req.resource != "" && !anyGlob(s.Resource, req.resource, req) {
+	if len(s.NotAction) > 0 && anyLike(s.NotAction, req.action, req) {
 		return false
+	}
+	if req.resource != "" {
+		if len(s.Resource) > 0 && !anyLike(s.Resource, req.resource, req) {
+			return false
+		}
+		if len(s.NotResource) > 0 && anyLike(s.NotResource, req.resource, req) {
+			return false
+		}
 	}
 	for operator, keys := range s.Condition {
 		for key, values := range keys {
@@ -67,58 +78,120 @@ func matches(s policy.Statement, req request) bool {
 	return true
 }
 
+// condition evaluates one operator on one key, as the IAM User Guide's
+// "IAM JSON policy elements: Condition operators" and "Creating a condition
+// with multiple context keys or values" describe it:
+//   - the values of one key are ORed: a positive operator holds when the
+//     request's value matches any of them;
+//   - a negated operator (StringNotEquals, StringNotLike, ArnNotLike ...)
+//     holds when the value matches none of them, and also when the key is
+//     absent from the request ("Evaluation logic for negated matching
+//     condition operators");
+//   - a positive operator on an absent key does not hold, unless it ends in
+//     IfExists, which holds on an absent key ("...IfExists condition
+//     operators");
+//   - Null "true" holds when the key is absent, "false" when it is present.
+//
+// Condition values that name a policy variable the request lacks are
+// handled by resolve.
 func condition(operator, actual string, present bool, values []string, req request) bool {
-	switch operator {
-	case "Null":
-		// "true": the key must be absent; "false": it must be present.
+	if operator == "Null" {
 		return (values[0] == "true") == !present
+	}
+	base, ifExists := strings.CutSuffix(operator, "IfExists")
+	if base == "Null" {
+		panic("Null takes no IfExists: " + operator)
+	}
+	negated, positive := negation(base)
+	if !present {
+		// A negated operator matches an absent key; IfExists makes any
+		// operator match it.
+		return negated || ifExists
+	}
+	match := func(compare func(pattern, value string) bool) bool {
+		for _, value := range values {
+			if resolved, ok := resolve(value, req); ok && compare(resolved, actual) {
+				return true
+			}
+		}
+		return false
+	}
+	var matched bool
+	switch positive {
 	case "StringEquals", "Bool":
-		return present && anyEqual(values, actual, req)
-	case "StringNotEquals":
-		return present && !anyEqual(values, actual, req)
-	case "ArnLike":
-		return present && anyGlob(values, actual, req)
-	case "ArnNotLike":
-		return present && !anyGlob(values, actual, req)
+		matched = match(func(pattern, value string) bool { return pattern == value })
+	case "StringEqualsIgnoreCase":
+		matched = match(strings.EqualFold)
+	case "StringLike", "ArnLike", "ArnEquals":
+		// ArnEquals takes the same wildcards as ArnLike ("ARN condition
+		// operators").
+		matched = match(like)
+	default:
+		panic("condition operator not modelled: " + operator)
 	}
-	panic("condition operator not modelled: " + operator)
+	return matched != negated
 }
 
-func anyEqual(values []string, actual string, req request) bool {
-	for _, value := range values {
-		if fill(value, req) == actual {
-			return true
+// negation splits a negated operator into its positive form: StringNotLike
+// is StringLike, negated. Bool has no negated form.
+func negation(operator string) (negated bool, positive string) {
+	for _, family := range []string{"String", "Arn"} {
+		if rest, ok := strings.CutPrefix(operator, family+"Not"); ok {
+			return true, family + rest
 		}
 	}
-	return false
+	return false, operator
 }
 
-func anyGlob(patterns []string, value string, req request) bool {
+// anyLike reports whether value matches one of the patterns, after their
+// policy variables are resolved. A pattern whose variable the request lacks
+// matches nothing: "If a variable that has no value in the authorization
+// context is used as part of the Resource or NotResource element of a
+// policy, the resource that includes a policy variable with no value will
+// not match any resource" (IAM User Guide, "Policy variables with no
+// value").
+func anyLike(patterns []string, value string, req request) bool {
 	for _, pattern := range patterns {
-		if ok, _ := path.Match(strings.ReplaceAll(fill(pattern, req), "/", "\x00"), strings.ReplaceAll(value, "/", "\x00")); ok {
+		if resolved, ok := resolve(pattern, req); ok && like(resolved, value) {
 			return true
 		}
 	}
 	return false
 }
 
-// fill replaces ${key} policy variables with the request's values; a variable
-// the request lacks matches nothing, as in IAM.
-func fill(text string, req request) string {
+// like is IAM's wildcard match (StringLike, ArnLike, Action, Resource): `*`
+// matches any run of characters, slashes and colons included, `?` any one
+// character, and nothing else is special.
+func like(pattern, value string) bool {
+	escaped := strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`).Replace(pattern)
+	// path.Match's `*` stops at a slash; IAM's does not.
+	ok, _ := path.Match(strings.ReplaceAll(escaped, "/", "\x00"), strings.ReplaceAll(value, "/", "\x00"))
+	return ok
+}
+
+// resolve replaces the ${key} policy variables of text with the request's
+// values. It reports false when the request lacks one of them: the value is
+// then "effectively null" and there is no equal or like value (IAM User
+// Guide, "Policy variables with no value"), so a positive operator or a
+// Resource element does not match it, and a negated operator does.
+func resolve(text string, req request) (string, bool) {
+	var resolved strings.Builder
 	for {
 		start := strings.Index(text, "${")
 		if start < 0 {
-			return text
+			resolved.WriteString(text)
+			return resolved.String(), true
 		}
 		end := strings.Index(text[start:], "}")
 		if end < 0 {
-			return text
+			resolved.WriteString(text)
+			return resolved.String(), true
 		}
-		key := text[start+2 : start+end]
-		value, ok := req.context[key]
+		value, ok := req.context[text[start+2:start+end]]
 		if !ok {
-			value = "\x01missing\x01"
+			return "", false
 		}
-		text = text[:start] + value + text[start+end+1:]
+		resolved.WriteString(text[:start] + value)
+		text = text[start+end+1:]
 	}
 }
