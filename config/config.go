@@ -121,6 +121,40 @@ type Redshift struct {
 	NodeType       string `json:"nodeType,omitempty"`
 	NodeCount      int    `json:"nodeCount,omitempty"`
 	MasterUsername string `json:"masterUsername,omitempty"`
+	// AdminUsers are the cluster's admin users, whose credentials the
+	// producer role never gets and whose names no profile may take; default
+	// DefaultAdminUsers. A created cluster's MasterUsername is one of them
+	// whatever this list says (see AdminUserNames).
+	AdminUsers []string `json:"adminUsers,omitempty"`
+}
+
+// DefaultAdminUsers is producer.redshift.adminUsers when not given: the admin
+// user Redshift's console proposes for a new cluster.
+var DefaultAdminUsers = []string{DefaultMasterUsername}
+
+// RedshiftSystemUsers are the database users Redshift keeps for itself:
+// rdsdb, which Redshift uses for administration and maintenance (Amazon
+// Redshift Database Developer Guide, "Superusers"), and PUBLIC, the name of
+// every user's group, which no user may take (CREATE USER: "The user name
+// can't be PUBLIC"; GetClusterCredentials, DbUser).
+var RedshiftSystemUsers = []string{"rdsdb", "public"}
+
+// AdminUserNames are the database users no Studio profile may become: the
+// configured admin users, a created cluster's master user and Redshift's own
+// users, in that order, each once.
+func (r Redshift) AdminUserNames() []string {
+	names := slices.Clone(r.AdminUsers)
+	if r.Create {
+		names = append(names, r.MasterUsername)
+	}
+	names = append(names, RedshiftSystemUsers...)
+	var unique []string
+	for _, name := range names {
+		if !slices.Contains(unique, name) {
+			unique = append(unique, name)
+		}
+	}
+	return unique
 }
 
 // Consumer is the ML account: SageMaker Studio and its VPC.
@@ -353,6 +387,9 @@ func (c *Config) applyDefaults() {
 	}
 	c.applyAthenaDefaults()
 	c.applyFeatureStoreDefaults()
+	if !c.Given("producer.redshift.adminUsers") {
+		c.Producer.Redshift.AdminUsers = slices.Clone(DefaultAdminUsers)
+	}
 	if r := &c.Producer.Redshift; r.Create {
 		r.NodeType = cmp.Or(r.NodeType, DefaultNodeType)
 		if !c.Given("producer.redshift.nodeCount") {

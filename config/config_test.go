@@ -143,6 +143,18 @@ func TestParseAcceptedVariants(t *testing.T) {
 			func(t *testing.T, c *Config) { assert.True(t, c.Protect) }},
 		{"custom port", func(r map[string]any) { set(r, "producer.redshift.port", 5440) },
 			func(t *testing.T, c *Config) { assert.Equal(t, 5440, c.Producer.Redshift.Port) }},
+		{"admin users default to awsuser", func(r map[string]any) {},
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, []string{"awsuser"}, c.Producer.Redshift.AdminUsers)
+				assert.Equal(t, []string{"awsuser", "rdsdb", "public"}, c.Producer.Redshift.AdminUserNames())
+			}},
+		{"a created cluster's master user is an admin user", func(r map[string]any) {
+			greenfield(r)
+			set(r, "producer.redshift.masterUsername", "admin")
+			set(r, "producer.redshift.adminUsers", []any{"etl_admin"})
+		}, func(t *testing.T, c *Config) {
+			assert.Equal(t, []string{"etl_admin", "admin", "rdsdb", "public"}, c.Producer.Redshift.AdminUserNames())
+		}},
 		{"no db groups", func(r map[string]any) { set(r, "producer.redshift.dbGroups", nil) },
 			func(t *testing.T, c *Config) { assert.Empty(t, c.Producer.Redshift.DBGroups) }},
 		{"explicit empty policy list", func(r map[string]any) { set(r, "consumer.studio.executionRolePolicyArns", []any{}) },
@@ -246,6 +258,33 @@ func TestParseRejects(t *testing.T) {
 		{"tag key with a comma", func(r map[string]any) { r["tags"] = map[string]any{"team,owner": "x"} }, "tags.team,owner", "characters AWS tags refuse"},
 		{"one-character user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "b"}) }, "consumer.studio.userProfiles[1]", "SourceIdentity, which STS takes from 2 to 64"},
 		{"reserved word as user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "user"}) }, "consumer.studio.userProfiles[1]", "Redshift reserved word"},
+		{"profile named after the default admin user", func(r map[string]any) {
+			set(r, "consumer.studio.userProfiles", []any{"alice", "bob", "carol", "awsuser"})
+		}, "consumer.studio.userProfiles[3]", `"awsuser" is producer.redshift.adminUsers[0], an admin user of the cluster`},
+		{"profile named after a configured admin user", func(r map[string]any) {
+			set(r, "producer.redshift.adminUsers", []any{"awsuser", "etl-admin"})
+			set(r, "consumer.studio.userProfiles", []any{"etl-admin"})
+		}, "consumer.studio.userProfiles[0]", "producer.redshift.adminUsers[1]"},
+		{"profile named after a created cluster's master user", func(r map[string]any) {
+			greenfield(r)
+			set(r, "producer.redshift.masterUsername", "admin")
+			set(r, "consumer.studio.userProfiles", []any{"alice", "admin"})
+		}, "consumer.studio.userProfiles[1]", `"admin" is producer.redshift.masterUsername, the admin user of the cluster the program creates`},
+		{"profile named after the created cluster's default master user", func(r map[string]any) {
+			greenfield(r)
+			set(r, "producer.redshift.adminUsers", []any{})
+			set(r, "consumer.studio.userProfiles", []any{"awsuser"})
+		}, "consumer.studio.userProfiles[0]", "producer.redshift.masterUsername"},
+		{"profile named after Redshift's maintenance user", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"rdsdb"}) },
+			"consumer.studio.userProfiles[0]", `"rdsdb" is a user Redshift keeps for itself`},
+		{"profile named public", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "public"}) },
+			"consumer.studio.userProfiles[1]", "a user Redshift keeps for itself"},
+		{"admin user in upper case", func(r map[string]any) { set(r, "producer.redshift.adminUsers", []any{"AwsUser"}) },
+			"producer.redshift.adminUsers[0]", `Redshift stores user names in lower case; write "awsuser"`},
+		{"admin user that is no user name", func(r map[string]any) { set(r, "producer.redshift.adminUsers", []any{"awsuser", "etl admin"}) },
+			"producer.redshift.adminUsers[1]", "not a database user name GetClusterCredentials takes"},
+		{"admin user listed twice", func(r map[string]any) { set(r, "producer.redshift.adminUsers", []any{"awsuser", "awsuser"}) },
+			"producer.redshift.adminUsers[1]", "listed twice"},
 		{"reserved word as db group", func(r map[string]any) { set(r, "producer.redshift.dbGroups", []any{"group"}) }, "producer.redshift.dbGroups[0]", "Redshift reserved word"},
 		{"domain name too long for the lifecycle configuration", func(r map[string]any) {
 			set(r, "consumer.studio.pipIndexUrl", "https://pypi.example.com/simple")

@@ -35,6 +35,9 @@ var (
 	databasePattern       = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,63}$`)
 	dbGroupPattern        = regexp.MustCompile(`^[a-z_][a-z0-9_$]{0,126}$`)
 	masterUsernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
+	// GetClusterCredentials, DbUser: 1-64 letters, digits, _ + . @ or -,
+	// starting with a letter; as Redshift stores it, lower case.
+	dbUserPattern = regexp.MustCompile(`^[a-z][a-z0-9_+.@-]{0,63}$`)
 	// The tag pattern of the SageMaker and IAM APIs (Tag.Key, Tag.Value):
 	// letters, digits, spaces and _ . : / = + - @ only; both providers put
 	// the default tags on every resource they create.
@@ -428,6 +431,21 @@ func (c *Config) checkRedshift(p *problems) {
 		forbid(p, "producer.redshift.nodeCount", c.Given("producer.redshift.nodeCount"), existing)
 		forbid(p, "producer.redshift.masterUsername", r.MasterUsername != "", existing)
 	}
+	admins := map[string]bool{}
+	for i, name := range r.AdminUsers {
+		key := fmt.Sprintf("producer.redshift.adminUsers[%d]", i)
+		switch {
+		case strings.ToLower(name) != name && dbUserPattern.MatchString(strings.ToLower(name)):
+			// Redshift folds unquoted identifiers to lower case and stores
+			// them so; the profiles are compared with the stored name.
+			p.add(key, "%q: Redshift stores user names in lower case; write %q", name, strings.ToLower(name))
+		case !dbUserPattern.MatchString(name):
+			p.add(key, "%q is not a database user name GetClusterCredentials takes (1-64 lower-case letters, digits, _ + . @ or -, starting with a letter), e.g. %s", name, DefaultMasterUsername)
+		case admins[name]:
+			p.add(key, "%q is listed twice", name)
+		}
+		admins[name] = true
+	}
 	seen := map[string]bool{}
 	for i, group := range r.DBGroups {
 		key := fmt.Sprintf("producer.redshift.dbGroups[%d]", i)
@@ -441,6 +459,23 @@ func (c *Config) checkRedshift(p *problems) {
 		}
 		seen[group] = true
 	}
+}
+
+// adminUser says which admin or system user of the cluster a name is, or ""
+// if it is none. A consumer-side stack knows only the default admin users and
+// Redshift's own: the producer-side stack's policy denies the rest.
+func (c *Config) adminUser(name string) string {
+	r := c.Producer.Redshift
+	if i := slices.Index(r.AdminUsers, name); i >= 0 {
+		return fmt.Sprintf("producer.redshift.adminUsers[%d], an admin user of the cluster", i)
+	}
+	if r.Create && name == r.MasterUsername {
+		return "producer.redshift.masterUsername, the admin user of the cluster the program creates"
+	}
+	if slices.Contains(RedshiftSystemUsers, name) {
+		return "a user Redshift keeps for itself"
+	}
+	return ""
 }
 
 func (c *Config) checkStudio(p *problems) {
@@ -470,6 +505,11 @@ func (c *Config) checkStudio(p *problems) {
 			p.add(key, "%q is one character; the profile name becomes the session's SourceIdentity, which STS takes from 2 to 64 characters", name)
 		case isReservedWord(name):
 			p.add(key, "%q is a Redshift reserved word and cannot be a database user; choose another name", name)
+		case c.adminUser(name) != "":
+			// The profile name becomes the DbUser: a profile named after an
+			// admin would be handed the admin's credentials but for the
+			// producer role's deny; refuse it before anything exists.
+			p.add(key, "%q is %s; a profile becomes the database user of its name, so give this person a name of their own", name, c.adminUser(name))
 		case seen[name]:
 			p.add(key, "%q is listed twice", name)
 		}
