@@ -13,6 +13,10 @@ type Cluster struct {
 	Database   string
 	// DBGroups are the only groups users may join; none when empty.
 	DBGroups []string
+	// AdminUsers are the database users whose credentials the producer role
+	// is denied: the admin users and Redshift's own (config's
+	// Redshift.AdminUserNames), as Redshift stores them, lower case.
+	AdminUsers []string
 }
 
 func (c Cluster) arn(resource string) string {
@@ -25,6 +29,11 @@ func (c Cluster) ClusterArn() string { return c.arn("cluster:" + c.Identifier) }
 // DBUserArn is the ARN of the database user named by the request. The policy
 // variable stays literal: IAM fills it in per request.
 func (c Cluster) DBUserArn() string { return c.arn("dbuser:" + c.Identifier + "/${redshift:DbUser}") }
+
+// DBUserNamedArn is the ARN of one database user.
+func (c Cluster) DBUserNamedArn(user string) string {
+	return c.arn("dbuser:" + c.Identifier + "/" + user)
+}
 
 // DBNameArn is the ARN of the configured database.
 func (c Cluster) DBNameArn() string { return c.arn("dbname:" + c.Identifier + "/" + c.Database) }
@@ -62,14 +71,40 @@ func TrustPolicy(executionRoleArns ...string) policy.Document {
 		Action: []string{"sts:AssumeRole", "sts:SetSourceIdentity"},
 		Condition: policy.Condition{
 			"Null": {"aws:SourceIdentity": {"false"}},
+			// The session is named after its SourceIdentity. The session
+			// name is the caller's to choose (AssumeRole, RoleSessionName),
+			// and it becomes the second half of ${aws:userid}
+			// ("role-id:caller-specified-role-name", IAM User Guide,
+			// "Policy variables", principal key values), which the Data
+			// API's statement and session owner checks compare: bob's
+			// session named alice would own alice's statements.
+			// sts:RoleSessionName is the key AWS documents for this
+			// ("IAM and AWS STS condition context keys"; AWS Security Blog,
+			// "Easily control the naming of individual IAM role sessions",
+			// whose trust policies compare it with a policy variable);
+			// a session without a
+			// SourceIdentity leaves the variable without a value, and
+			// StringEquals then does not match ("Policy variables with no
+			// value").
+			"StringEquals": {"sts:RoleSessionName": {"${aws:SourceIdentity}"}},
 		},
 	})
 }
 
+// credentialActions hand out a database user's credentials or create it.
+// JoinGroup needs no deny of its own: Redshift checks it only inside a
+// GetClusterCredentials call that names DbGroups, which the admin deny
+// already refuses. GetClusterCredentialsWithIAM takes no DbUser (the database
+// user is the IAM role itself) and the policy grants it nowhere.
+var credentialActions = []string{"redshift:GetClusterCredentials", "redshift:CreateClusterUser"}
+
 // PermissionPolicy is the seed article's RedshiftROAPIUserAccess policy,
 // tightened where AWS allows it: credentials only for the database user named
-// like the caller's SourceIdentity, only the configured groups, and the Data
-// API on this cluster and on the caller's own statements.
+// like the caller's SourceIdentity and never for an admin or Redshift's own
+// users, only the configured groups, the Data API on this cluster and on the
+// caller's own statements and sessions, and a description of this cluster
+// only. Its size depends on the configured groups and admin users, never on
+// the number of Studio users.
 func PermissionPolicy(c Cluster) policy.Document {
 	statements := []policy.Statement{
 		{
@@ -98,6 +133,38 @@ func PermissionPolicy(c Cluster) policy.Document {
 			Condition: dbUserIsSourceIdentity,
 		},
 	}
+	if len(c.AdminUsers) > 0 {
+		admins := make([]string, len(c.AdminUsers))
+		for i, user := range c.AdminUsers {
+			admins[i] = c.DBUserNamedArn(user)
+		}
+		statements = append(statements,
+			// A session whose SourceIdentity is an admin's name (a profile
+			// made outside the program) passes the allows above; these
+			// denies win over them.
+			policy.Statement{
+				Sid:      "DenyAdminUsers",
+				Effect:   policy.Deny,
+				Action:   credentialActions,
+				Resource: admins,
+			},
+			// ARNs match case-sensitively, but Redshift folds an unquoted
+			// DbUser to lower case: a profile AWSUSER, made outside the
+			// program (SageMaker takes upper case), would ask for
+			// dbuser:<cluster>/AWSUSER and log on as awsuser. The
+			// condition compares the name in any case
+			// (StringEqualsIgnoreCase, IAM User Guide, "String condition
+			// operators"; redshift:DbUser is a condition key of both
+			// actions in the service authorization reference).
+			policy.Statement{
+				Sid:       "DenyAdminUsersInAnyCase",
+				Effect:    policy.Deny,
+				Action:    credentialActions,
+				Resource:  []string{c.DBUserArn()},
+				Condition: policy.Condition{"StringEqualsIgnoreCase": {"redshift:DbUser": c.AdminUsers}},
+			},
+		)
+	}
 	if len(c.DBGroups) > 0 {
 		groups := make([]string, len(c.DBGroups))
 		for i, group := range c.DBGroups {
@@ -124,14 +191,36 @@ func PermissionPolicy(c Cluster) policy.Document {
 			},
 			Resource: []string{c.ClusterArn()},
 		},
+		// ExecuteStatement and BatchExecuteStatement with a SessionId run
+		// in that database session, as its database user, with no DbUser
+		// the conditions above could check. The service authorization
+		// reference gives both actions redshift-data:session-owner-iam-userid,
+		// present only when a session is reused: it must be the caller's
+		// own ${aws:userid}, which the trust makes the user's name. The
+		// Null condition keeps fresh statements, which carry no such key,
+		// out of the deny (a negated operator matches an absent key).
+		policy.Statement{
+			Sid:      "DenyOtherUsersDataAPISessions",
+			Effect:   policy.Deny,
+			Action:   []string{"redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"},
+			Resource: []string{c.ClusterArn()},
+			Condition: policy.Condition{
+				"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
+				"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},
+			},
+		},
 		policy.Statement{
 			Sid:    "DataAPIOwnStatements",
 			Effect: policy.Allow,
+			// ListStatements is left out: every user's session is a session
+			// of the one producer role, and ListStatements (RoleLevel true
+			// by default) lists every statement the role ran, other users'
+			// SQL text included; no condition key narrows it to the
+			// caller's session. A user keeps the Id ExecuteStatement returns.
 			Action: []string{
 				"redshift-data:CancelStatement",
 				"redshift-data:DescribeStatement",
 				"redshift-data:GetStatementResult",
-				"redshift-data:ListStatements",
 			},
 			// These actions have no resource type; the condition limits them
 			// to statements the caller itself ran.
@@ -140,13 +229,17 @@ func PermissionPolicy(c Cluster) policy.Document {
 				"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}},
 			},
 		},
+		// The snippet looks up the cluster's endpoint (peering) with
+		// DescribeClusters(ClusterIdentifier); DescribeClusters takes the
+		// cluster resource type, so this grants no other cluster, snapshot
+		// or log destination of the data account. The managed endpoint's
+		// address comes with the snippet, and the Data API needs no
+		// describe: no action without a resource type is granted.
 		policy.Statement{
-			Sid:    "ReadPermissions",
-			Effect: policy.Allow,
-			Action: []string{"redshift:Describe*", "redshift:ViewQueriesInConsole"},
-			// ViewQueriesInConsole and most Describe* actions (events,
-			// versions, node offerings ...) have no resource type.
-			Resource: []string{"*"},
+			Sid:      "DescribeTheCluster",
+			Effect:   policy.Allow,
+			Action:   []string{"redshift:DescribeClusters"},
+			Resource: []string{c.ClusterArn()},
 		},
 	)...)
 }

@@ -181,8 +181,12 @@ func TestProducerRoleTrustsOnlyTheExecutionRole(t *testing.T) {
 	assert.Equal(t, policy.Allow, s.Effect)
 	assert.Equal(t, &policy.Principal{AWS: []string{executionRoleArn}}, s.Principal, "exactly the execution role, never * or the account root")
 	assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}, s.Action)
-	assert.Equal(t, policy.Condition{"Null": {"aws:SourceIdentity": {"false"}}}, s.Condition,
-		"only sessions that carry a SourceIdentity; no user is listed, so the document does not grow with them")
+	assert.Equal(t, policy.Condition{
+		"Null":         {"aws:SourceIdentity": {"false"}},
+		"StringEquals": {"sts:RoleSessionName": {"${aws:SourceIdentity}"}},
+	}, s.Condition,
+		"only sessions that carry a SourceIdentity, named after it; no user is listed, so the document does not grow with them")
+	assert.Contains(t, producerRole.String("assumeRolePolicy"), `"${aws:SourceIdentity}"`, "the policy variable reaches AWS as written")
 }
 
 func TestExecutionRole(t *testing.T) {
@@ -249,15 +253,36 @@ func TestProducerPermissionPolicy(t *testing.T) {
 
 	ownStatements := statement(t, doc, "DataAPIOwnStatements")
 	assert.Equal(t, policy.Condition{"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}}}, ownStatements.Condition)
+	assert.NotContains(t, ownStatements.Action, "redshift-data:ListStatements", "it would list every user's statements of the shared role")
 
-	// "*" only for actions that have no resource type.
+	sessions := statement(t, doc, "DenyOtherUsersDataAPISessions")
+	assert.Equal(t, policy.Deny, sessions.Effect)
+	assert.ElementsMatch(t, []string{"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"}, sessions.Action)
+	assert.Equal(t, policy.Condition{
+		"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
+		"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},
+	}, sessions.Condition)
+
+	describe := statement(t, doc, "DescribeTheCluster")
+	assert.Equal(t, []string{"redshift:DescribeClusters"}, describe.Action)
+	assert.Equal(t, []string{arnPrefix + "cluster:analytics"}, describe.Resource, "this cluster only, none of the data account's others")
+
+	admins := statement(t, doc, "DenyAdminUsers")
+	assert.Equal(t, policy.Deny, admins.Effect)
+	assert.ElementsMatch(t, []string{"redshift:GetClusterCredentials", "redshift:CreateClusterUser"}, admins.Action)
+	assert.Equal(t, []string{arnPrefix + "dbuser:analytics/awsuser", arnPrefix + "dbuser:analytics/rdsdb", arnPrefix + "dbuser:analytics/public"}, admins.Resource)
+	anyCase := statement(t, doc, "DenyAdminUsersInAnyCase")
+	assert.Equal(t, policy.Condition{"StringEqualsIgnoreCase": {"redshift:DbUser": {"awsuser", "rdsdb", "public"}}}, anyCase.Condition)
+
+	// "*" only for actions that have no resource type, and only the ones
+	// the notebook calls.
 	noResourceType := map[string]bool{
-		"redshift-data:CancelStatement": true, "redshift-data:DescribeStatement": true,
-		"redshift-data:GetStatementResult": true, "redshift-data:ListStatements": true,
-		"redshift:Describe*": true, "redshift:ViewQueriesInConsole": true,
+		"redshift-data:CancelStatement": true, "redshift-data:DescribeStatement": true, "redshift-data:GetStatementResult": true,
 	}
 	for _, s := range doc.Statement {
-		assert.Equal(t, policy.Allow, s.Effect, s.Sid)
+		if s.Effect == policy.Deny {
+			continue
+		}
 		if len(s.Resource) == 1 && s.Resource[0] == "*" {
 			for _, action := range s.Action {
 				assert.True(t, noResourceType[action], "statement %s grants %s on *", s.Sid, action)

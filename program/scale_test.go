@@ -127,9 +127,10 @@ func TestALaterProfileChainsInAsItselfOnly(t *testing.T) {
 	assume := func(principal string, context map[string]string) bool {
 		return allows(trust, request{principal: principal, action: "sts:AssumeRole", context: context})
 	}
-	assert.True(t, assume(executionRoleArn, map[string]string{"aws:SourceIdentity": "carol"}), "carol, unknown to the stack, chains in")
-	assert.False(t, assume(executionRoleArn, map[string]string{}), "a session without a SourceIdentity is refused")
-	assert.False(t, assume("arn:aws:iam::222222222222:role/other", map[string]string{"aws:SourceIdentity": "carol"}), "only the execution role")
+	carol := map[string]string{"aws:SourceIdentity": "carol", "sts:RoleSessionName": "carol"}
+	assert.True(t, assume(executionRoleArn, carol), "carol, unknown to the stack, chains in")
+	assert.False(t, assume(executionRoleArn, map[string]string{"sts:RoleSessionName": "carol"}), "a session without a SourceIdentity is refused")
+	assert.False(t, assume("arn:aws:iam::222222222222:role/other", carol), "only the execution role")
 
 	const cluster = "arn:aws:redshift:us-east-1:" + producerAccount + ":"
 	credentials := func(sourceIdentity, dbUser string) bool {

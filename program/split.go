@@ -412,5 +412,6 @@ func clusterOf(cfg *config.Config) producer.Cluster {
 	return producer.Cluster{
 		Partition: cfg.Partition(), Region: cfg.Region, Account: cfg.Producer.AccountID,
 		Identifier: r.ClusterIdentifier, Database: r.Database, DBGroups: r.DBGroups,
+		AdminUsers: r.AdminUserNames(),
 	}
 }

@@ -86,7 +86,10 @@ func TestSplitStacksInTheirOrder(t *testing.T) {
 	executionRoleArn := one(t, consumerFirst, roleType, "consumer-execution-role").Output("arn").(string)
 	trust = parsePolicy(t, one(t, producerSecond, roleType, "producer-role"), "assumeRolePolicy")
 	assert.ElementsMatch(t, []string{executionRoleArn, "arn:aws:iam::333333333333:role/consumer-execution-role-3f9e2a1"}, trust.Statement[0].Principal.AWS)
-	assert.Equal(t, policy.Condition{"Null": {"aws:SourceIdentity": {"false"}}}, trust.Statement[0].Condition)
+	assert.Equal(t, policy.Condition{
+		"Null":         {"aws:SourceIdentity": {"false"}},
+		"StringEquals": {"sts:RoleSessionName": {"${aws:SourceIdentity}"}},
+	}, trust.Statement[0].Condition)
 	accepted := map[string]string{}
 	for _, accepter := range producerSecond.OfType(accepterType) {
 		accepted[accepter.Name] = accepter.String("vpcPeeringConnectionId")
@@ -141,7 +144,7 @@ func TestSplitUsersChainInAsThemselves(t *testing.T) {
 	permissions := parsePolicy(t, one(t, producerSecond, rolePolicyType, "producer-redshift-access"), "policy")
 	teamA := one(t, consumerFirst, roleType, "consumer-execution-role").Output("arn").(string)
 	for _, role := range []string{teamA, "arn:aws:iam::333333333333:role/consumer-execution-role-3f9e2a1"} {
-		assert.True(t, allows(trust, request{principal: role, action: "sts:AssumeRole", context: map[string]string{"aws:SourceIdentity": "carol"}}), role)
+		assert.True(t, allows(trust, request{principal: role, action: "sts:AssumeRole", context: map[string]string{"aws:SourceIdentity": "carol", "sts:RoleSessionName": "carol"}}), role)
 	}
 	credentials := func(sourceIdentity, dbUser string) bool {
 		return allows(permissions, request{
