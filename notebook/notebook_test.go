@@ -43,6 +43,30 @@ func TestRedshiftSnippet(t *testing.T) {
 	assert.Contains(t, snippet, "database=DATABASE,", "connects to the database the credentials are for")
 }
 
+// TestEverySnippetNamesTheSessionAfterTheProfile: the producer trust requires
+// the session name to equal the SourceIdentity, which is the profile name, in
+// every connection mode; and each mode calls only what the producer role
+// grants (no ListStatements, DescribeClusters only by identifier).
+func TestEverySnippetNamesTheSessionAfterTheProfile(t *testing.T) {
+	for _, connection := range config.Connections {
+		t.Run(connection, func(t *testing.T) {
+			values := Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "analytics", Database: "dev", Connection: connection}
+			if connection == config.ConnectionManagedEndpoint {
+				values.EndpointAddress, values.EndpointPort = "analytics-endpoint.example", 5439
+			}
+			snippet, err := RedshiftSnippet(values)
+			require.NoError(t, err)
+			assert.Equal(t, 1, strings.Count(snippet, "assume_role("), "one assume_role")
+			assert.Contains(t, snippet, "sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)")
+			assert.Contains(t, snippet, "user = get_userprofile_name()")
+			assert.NotContains(t, snippet, "list_statements")
+			if strings.Contains(snippet, "describe_clusters(") {
+				assert.Contains(t, snippet, "describe_clusters(ClusterIdentifier=CLUSTER_IDENTIFIER)")
+			}
+		})
+	}
+}
+
 // credentialsRequest is the arguments of the snippet's get_cluster_credentials call.
 func credentialsRequest(t *testing.T, snippet string) []string {
 	t.Helper()

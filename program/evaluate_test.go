@@ -3,6 +3,9 @@ package program
 import (
 	"path"
 	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/studio-redshift/studio-redshift/policy"
 )
@@ -193,5 +196,42 @@ func resolve(text string, req request) (string, bool) {
 		}
 		resolved.WriteString(text[:start] + value)
 		text = text[start+end+1:]
+	}
+}
+
+// TestEvaluatorFollowsIAM pins the evaluator to the IAM User Guide's rules
+// that the project's documents rest on, one row per rule.
+func TestEvaluatorFollowsIAM(t *testing.T) {
+	const key = "aws:SourceIdentity"
+	tests := []struct {
+		name      string
+		condition policy.Condition
+		resource  []string
+		context   map[string]string
+		matches   bool
+	}{
+		{"StringEquals on an absent key", policy.Condition{"StringEquals": {key: {"alice"}}}, nil, map[string]string{}, false},
+		{"StringNotEquals on an absent key matches", policy.Condition{"StringNotEquals": {key: {"alice"}}}, nil, map[string]string{}, true},
+		{"ArnNotLike on an absent key matches", policy.Condition{"ArnNotLike": {"aws:SourceArn": {"arn:aws:s3:::*"}}}, nil, map[string]string{}, true},
+		{"StringNotLike on a present, unlike value", policy.Condition{"StringNotLike": {key: {"a*"}}}, nil, map[string]string{key: "bob"}, true},
+		{"StringNotLike on a present, like value", policy.Condition{"StringNotLike": {key: {"a*"}}}, nil, map[string]string{key: "alice"}, false},
+		{"StringEqualsIfExists on an absent key", policy.Condition{"StringEqualsIfExists": {key: {"alice"}}}, nil, map[string]string{}, true},
+		{"StringEqualsIfExists on another value", policy.Condition{"StringEqualsIfExists": {key: {"alice"}}}, nil, map[string]string{key: "bob"}, false},
+		{"StringEqualsIgnoreCase", policy.Condition{"StringEqualsIgnoreCase": {key: {"awsuser"}}}, nil, map[string]string{key: "AWSUSER"}, true},
+		{"StringEquals is case-sensitive", policy.Condition{"StringEquals": {key: {"awsuser"}}}, nil, map[string]string{key: "AWSUSER"}, false},
+		{"StringEquals on a variable without a value", policy.Condition{"StringEquals": {"sts:RoleSessionName": {"${aws:SourceIdentity}"}}}, nil,
+			map[string]string{"sts:RoleSessionName": "alice"}, false},
+		{"StringNotEquals on a variable without a value matches", policy.Condition{"StringNotEquals": {"sts:RoleSessionName": {"${aws:SourceIdentity}"}}}, nil,
+			map[string]string{"sts:RoleSessionName": "alice"}, true},
+		{"a resource with a variable without a value matches nothing", nil, []string{"arn:aws:s3:::bucket/${aws:SourceIdentity}/*"},
+			map[string]string{}, false},
+		{"a resource's * spans slashes", nil, []string{"arn:aws:s3:::bucket/*"}, map[string]string{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := policy.Statement{Effect: policy.Allow, Action: []string{"s3:GetObject"}, Resource: tt.resource, Condition: tt.condition}
+			req := request{action: "s3:GetObject", resource: "arn:aws:s3:::bucket/alice/data.csv", context: tt.context}
+			assert.Equal(t, tt.matches, matches(s, req))
+		})
 	}
 }
