@@ -205,7 +205,8 @@ func (p *Plan) diagramFacts() *diagram {
 						d.add(rankAssume, `%s -->|"%s"| role_%s`, from, strings.Join(s.Action, " + "), strings.ReplaceAll(pol.Role, "-", "_"))
 					}
 				}
-			case pol.Kind == "inline" && cluster != "" && slices.Contains(s.Action, "redshift:GetClusterCredentials"):
+			case pol.Kind == "inline" && cluster != "" && s.Effect == "Allow" && slices.Contains(s.Action, "redshift:GetClusterCredentials"):
+				// The grant, not the denies of the admin users.
 				d.add(rankGrant, `role_%s -->|"GetClusterCredentials as DbUser = SourceIdentity"| %s`, strings.ReplaceAll(pol.Role, "-", "_"), cluster)
 			}
 		}
