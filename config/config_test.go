@@ -260,7 +260,7 @@ func TestParseRejects(t *testing.T) {
 		{"reserved word as user profile", func(r map[string]any) { set(r, "consumer.studio.userProfiles", []any{"alice", "user"}) }, "consumer.studio.userProfiles[1]", "Redshift reserved word"},
 		{"profile named after the default admin user", func(r map[string]any) {
 			set(r, "consumer.studio.userProfiles", []any{"alice", "bob", "carol", "awsuser"})
-		}, "consumer.studio.userProfiles[3]", `"awsuser" is producer.redshift.adminUsers[0], an admin user of the cluster`},
+		}, "consumer.studio.userProfiles[3]", `"awsuser" is producer.redshift.adminUsers[0] by default, an admin user of the cluster`},
 		{"profile named after a configured admin user", func(r map[string]any) {
 			set(r, "producer.redshift.adminUsers", []any{"awsuser", "etl-admin"})
 			set(r, "consumer.studio.userProfiles", []any{"etl-admin"})

@@ -64,6 +64,14 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 		{"consumer side with producer settings", func(r map[string]any) { consumerSide(r); r["producer"] = validRaw()["producer"] }, "producer", "comes from the producer-side stack"},
 		{"producer stack and pasted outputs", func(r map[string]any) { consumerSide(r); r["producerOutputs"] = map[string]any{"region": "us-east-1"} }, "producerOutputs", "give one"},
 		{"pasted outputs on a producer side", func(r map[string]any) { producerSide(r); r["producerOutputs"] = map[string]any{"region": "us-east-1"} }, "producerOutputs", "only a consumer-side stack"},
+		{"consumer side with a profile named after the default admin user", func(r map[string]any) {
+			consumerSide(r)
+			set(r, "consumer.studio.userProfiles", []any{"alice", "awsuser"})
+		}, "consumer.studio.userProfiles[1]", `"awsuser" is producer.redshift.adminUsers[0]`},
+		{"consumer side with a profile named rdsdb", func(r map[string]any) {
+			consumerSide(r)
+			set(r, "consumer.studio.userProfiles", []any{"rdsdb"})
+		}, "consumer.studio.userProfiles[0]", "a user Redshift keeps for itself"},
 		{"consumer side choosing the connection", func(r map[string]any) { consumerSide(r); r["connection"] = "dataApi" }, "connection", "producer-side stack's"},
 		{"producer side without consumers", func(r map[string]any) { producerSide(r); delete(r, "consumers") }, "consumers", "needs at least one consumer"},
 		{"producer side with a consumer object", func(r map[string]any) { producerSide(r); r["consumer"] = validRaw()["consumer"] }, "consumer", "lists its consumers under consumers"},

@@ -467,7 +467,11 @@ func (c *Config) checkRedshift(p *problems) {
 func (c *Config) adminUser(name string) string {
 	r := c.Producer.Redshift
 	if i := slices.Index(r.AdminUsers, name); i >= 0 {
-		return fmt.Sprintf("producer.redshift.adminUsers[%d], an admin user of the cluster", i)
+		by := ""
+		if !c.Given("producer.redshift.adminUsers") {
+			by = " by default"
+		}
+		return fmt.Sprintf("producer.redshift.adminUsers[%d]%s, an admin user of the cluster", i, by)
 	}
 	if r.Create && name == r.MasterUsername {
 		return "producer.redshift.masterUsername, the admin user of the cluster the program creates"
