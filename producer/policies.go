@@ -156,11 +156,14 @@ func PermissionPolicy(c Cluster) policy.Document {
 			// (StringEqualsIgnoreCase, IAM User Guide, "String condition
 			// operators"; redshift:DbUser is a condition key of both
 			// actions in the service authorization reference).
+			// Its resource is every user of the cluster, written without a
+			// policy variable, so that the deny cannot fail open on one
+			// left without a value.
 			policy.Statement{
 				Sid:       "DenyAdminUsersInAnyCase",
 				Effect:    policy.Deny,
 				Action:    credentialActions,
-				Resource:  []string{c.DBUserArn()},
+				Resource:  []string{c.DBUserNamedArn("*")},
 				Condition: policy.Condition{"StringEqualsIgnoreCase": {"redshift:DbUser": c.AdminUsers}},
 			},
 		)

@@ -272,6 +272,7 @@ func TestProducerPermissionPolicy(t *testing.T) {
 	assert.ElementsMatch(t, []string{"redshift:GetClusterCredentials", "redshift:CreateClusterUser"}, admins.Action)
 	assert.Equal(t, []string{arnPrefix + "dbuser:analytics/awsuser", arnPrefix + "dbuser:analytics/rdsdb", arnPrefix + "dbuser:analytics/public"}, admins.Resource)
 	anyCase := statement(t, doc, "DenyAdminUsersInAnyCase")
+	assert.Equal(t, []string{arnPrefix + "dbuser:analytics/*"}, anyCase.Resource, "no policy variable the deny could miss")
 	assert.Equal(t, policy.Condition{"StringEqualsIgnoreCase": {"redshift:DbUser": {"awsuser", "rdsdb", "public"}}}, anyCase.Condition)
 
 	// "*" only for actions that have no resource type, and only the ones
