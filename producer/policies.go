@@ -201,12 +201,15 @@ func PermissionPolicy(c Cluster) policy.Document {
 		// present only when a session is reused: it must be the caller's
 		// own ${aws:userid}, which the trust makes the user's name. The
 		// Null condition keeps fresh statements, which carry no such key,
-		// out of the deny (a negated operator matches an absent key).
+		// out of the deny (a negated operator matches an absent key). A
+		// request that reuses a session names no cluster (SessionId
+		// replaces ClusterIdentifier), so the deny takes every resource:
+		// a deny, unlike an allow, only narrows by being broad.
 		policy.Statement{
 			Sid:      "DenyOtherUsersDataAPISessions",
 			Effect:   policy.Deny,
 			Action:   []string{"redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"},
-			Resource: []string{c.ClusterArn()},
+			Resource: []string{"*"},
 			Condition: policy.Condition{
 				"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
 				"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},

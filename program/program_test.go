@@ -258,6 +258,7 @@ func TestProducerPermissionPolicy(t *testing.T) {
 	sessions := statement(t, doc, "DenyOtherUsersDataAPISessions")
 	assert.Equal(t, policy.Deny, sessions.Effect)
 	assert.ElementsMatch(t, []string{"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"}, sessions.Action)
+	assert.Equal(t, []string{"*"}, sessions.Resource, "a reused session's request names no cluster")
 	assert.Equal(t, policy.Condition{
 		"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
 		"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},
