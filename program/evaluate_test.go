@@ -17,8 +17,8 @@ type request struct {
 }
 
 // allows evaluates a request against one document the way IAM does for the
-// operators this project writes (StringEquals, StringNotEquals, ArnLike,
-// ArnNotLike, Null, Bool):
+// operators this project writes (StringEquals, StringNotEquals, StringLike,
+// StringNotLike, ArnLike, ArnNotLike, Null, Bool):
 // an explicit deny wins, else some allow must match. Policy variables in
 // resources and condition values are filled from the request context, as IAM
 // fills them.
@@ -76,8 +76,11 @@ func condition(operator, actual string, present bool, values []string, req reque
 		return present && anyEqual(values, actual, req)
 	case "StringNotEquals":
 		return present && !anyEqual(values, actual, req)
-	case "ArnLike":
+	case "ArnLike", "StringLike":
 		return present && anyGlob(values, actual, req)
+	case "StringNotLike":
+		// IAM: a negated operator matches when the key is absent.
+		return !present || !anyGlob(values, actual, req)
 	case "ArnNotLike":
 		return present && !anyGlob(values, actual, req)
 	}
