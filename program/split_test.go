@@ -3,6 +3,7 @@ package program
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,6 +12,7 @@ import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 	"github.com/studio-redshift/studio-redshift/internal/plan"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -376,4 +378,62 @@ func TestOneEndpointAuthorizationPerAccount(t *testing.T) {
 	require.Len(t, authorizations, 1)
 	assert.Equal(t, "333333333333", authorizations[0].String("account"))
 	assert.Equal(t, []any{"vpc-0d4e5f60718293a4b", "vpc-0e5f60718293a4b5c"}, authorizations[0].Input("vpcIds"))
+}
+
+// TestProducerRoleNames: each consumer's role has a name of its own, known
+// before the role exists, within IAM's 64 characters.
+func TestProducerRoleNames(t *testing.T) {
+	long := strings.Repeat("c", 63) // the longest cluster identifier
+	for _, tt := range []struct {
+		name, cluster, region, consumer, want string
+	}{
+		{"whole", "analytics", "us-east-1", "ml-team-a", "analytics-us-east-1-ml-team-a-studio-users"},
+		{"cut, with a digest", long, "ap-southeast-2", "ml-team-a", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &config.Config{Region: tt.region}
+			cfg.Producer.Redshift.ClusterIdentifier = tt.cluster
+			name := producerRoleName(cfg, tt.consumer)
+			assert.LessOrEqual(t, len(name), 64, name)
+			assert.True(t, strings.HasSuffix(name, "-studio-users"), name)
+			if tt.want != "" {
+				assert.Equal(t, tt.want, name)
+			}
+		})
+	}
+	cfg := &config.Config{Region: "us-east-1"}
+	cfg.Producer.Redshift.ClusterIdentifier = long
+	assert.NotEqual(t, producerRoleName(cfg, "ml-team-a"), producerRoleName(cfg, "ml-team-b"), "cut names stay apart")
+}
+
+// TestTooManyConsumersForIAM: each consumer takes a producer role, and a
+// list longer than IAM's roles per account is refused by key before
+// anything is registered.
+func TestTooManyConsumersForIAM(t *testing.T) {
+	cfg := &config.Config{Side: config.SideProducer, Consumers: make([]config.ConsumerRef, quota.RolesPerAccount)}
+	require.NoError(t, checkQuotas(cfg))
+	cfg.Consumers = append(cfg.Consumers, config.ConsumerRef{})
+	err := checkQuotas(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumers: 1001 consumers take a producer role each")
+}
+
+// TestAProfileTooLongForItsNamespace: the consumer stack learns its prefix
+// from the producer's outputs and refuses, by key, a profile whose database
+// user GetClusterCredentials would not take.
+func TestAProfileTooLongForItsNamespace(t *testing.T) {
+	values := stackConfig(t, "ml-team-b")
+	var consumer map[string]any
+	require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:consumer"]), &consumer))
+	consumer["studio"].(map[string]any)["userProfiles"] = []any{"carol", "a" + strings.Repeat("b", 54)}
+	text, err := json.Marshal(consumer)
+	require.NoError(t, err)
+	values["studio-redshift:consumer"] = string(text)
+	result, err := offline.Run(Run, config.Project, "ml-team-b", values)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `consumer.studio.userProfiles[1]: "abbb`)
+	assert.Contains(t, err.Error(), "becomes database user \"ml-team-b_abbb")
+	for _, r := range result.Resources() {
+		assert.False(t, r.InAWS(), "nothing of AWS is registered: %s", r.URN)
+	}
 }
