@@ -139,6 +139,12 @@ func newRole(ctx *pulumi.Context, name string, cluster Cluster, consumer Consume
 	if consumer.Key != "" {
 		roleArgs.Description = pulumi.String("Assumed by the SageMaker Studio users of " + consumer.Key + " to query Redshift cluster " + cluster.Identifier + " as themselves")
 	}
+	// A role's name is ForceNew (provider schema); these names derive from
+	// the cluster, the region and the consumer, which no change renames.
+	// The provider retries a trust naming a principal IAM has not
+	// propagated yet (terraform-provider-aws #12436). Each role counts
+	// against IAM's 1,000 roles per account (IAM quotas), which the plan's
+	// quota table measures.
 	if consumer.Name != "" {
 		roleArgs.Name = pulumi.String(consumer.Name)
 	}
