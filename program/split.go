@@ -89,24 +89,22 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	// users. Every listed consumer has its entry in consumerLinks from the
 	// first run on: its role's ARN to be and its prefix are what its stack
 	// needs first.
-	roles := map[string]*producer.ConsumerRole{}
-	var roleOrder []producer.ConsumerRole
+	roles := make([]producer.ConsumerRole, len(cfg.Consumers))
+	roleOf := map[string]int{} // consumer name → its index in roles
 	links := pulumi.Map{}
-	for _, c := range cfg.Consumers {
-		roleOrder = append(roleOrder, producer.ConsumerRole{
+	for i, c := range cfg.Consumers {
+		roles[i] = producer.ConsumerRole{
 			Key:     c.Name,
 			Name:    producerRoleName(cfg, c.Name),
 			DBUsers: producer.DBUsers{Prefix: c.UserPrefix(), Separator: config.DBUserSeparator},
-		})
+		}
+		roleOf[c.Name] = i
 		links[c.Name] = pulumi.Map{linkTrusted: pulumi.Bool(false), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
-	}
-	for i := range roleOrder {
-		roles[roleOrder[i].Key] = &roleOrder[i]
 	}
 	var peerings []producer.PeeringSide
 	endpointVPCs := map[string][]string{} // account → VPCs, for managed endpoints
 	for _, c := range consumers {
-		roles[c.name].ExecutionRoleArn = pulumi.String(c.executionRoleArn)
+		roles[roleOf[c.name]].ExecutionRoleArn = pulumi.String(c.executionRoleArn)
 		state := links[c.name].(pulumi.Map)
 		state[linkTrusted] = pulumi.Bool(true)
 		switch cfg.Connection {
@@ -141,7 +139,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 
 	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
 		Cluster:                clusterOf(cfg),
-		Roles:                  roleOrder,
+		Roles:                  roles,
 		Peerings:               peerings,
 		ClusterSecurityGroupID: clusterGroup,
 		Port:                   redshift.Port,
