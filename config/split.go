@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -44,6 +46,96 @@ type ConsumerRef struct {
 	// PeeringConnectionID is the peering the consumer requested (peering
 	// mode), once its stack has run.
 	PeeringConnectionID string `json:"peeringConnectionId,omitempty"`
+	// DBUserPrefix starts the name of each of this consumer's database
+	// users: its namespace in the cluster. Absent, it is derived from Name
+	// (DefaultDBUserPrefix); "" gives the consumer the bare names.
+	DBUserPrefix *string `json:"dbUserPrefix,omitempty"`
+}
+
+// Database-user namespaces. A prefix is a label of lower-case letters,
+// digits and hyphens, starting with a letter, then one underscore. Profile
+// names (and so the SourceIdentity SageMaker stamps) never contain an
+// underscore, so the first underscore of a database user's name ends its
+// prefix: two prefixed namespaces overlap only when their prefixes are
+// equal, and none overlaps the bare namespace (names without an underscore).
+const (
+	// DBUserSeparator ends every non-empty prefix.
+	DBUserSeparator = "_"
+	// MaxDBUserPrefix keeps 48 of GetClusterCredentials' 64 DbUser
+	// characters for the profile name; a consumer stack refuses a longer
+	// profile by key (CheckDBUserNames).
+	MaxDBUserPrefix = 16
+	// MaxDBUser is GetClusterCredentials' limit on DbUser (Redshift API
+	// reference: 1 to 64 characters).
+	MaxDBUser = 64
+)
+
+// dbUserPrefixPattern is a non-empty prefix: a label, then the separator.
+var dbUserPrefixPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}_$`)
+
+// UserPrefix is the consumer's database-user prefix: the configured one, or
+// the one derived from its name.
+func (c ConsumerRef) UserPrefix() string {
+	if c.DBUserPrefix != nil {
+		return *c.DBUserPrefix
+	}
+	return DefaultDBUserPrefix(c.Name)
+}
+
+// DefaultDBUserPrefix derives a prefix from a consumer name: the name and
+// the separator, or, for a name longer than the label allows, its first
+// characters and a digest of the whole, so that two long names sharing a
+// beginning still get different prefixes.
+func DefaultDBUserPrefix(consumerName string) string {
+	const label = MaxDBUserPrefix - len(DBUserSeparator)
+	if len(consumerName) <= label {
+		return consumerName + DBUserSeparator
+	}
+	digest := sha256.Sum256([]byte(consumerName))
+	head := strings.TrimRight(consumerName[:label-9], "-")
+	return head + "-" + hex.EncodeToString(digest[:])[:8] + DBUserSeparator
+}
+
+// checkDBUserPrefixes refuses malformed prefixes and namespaces that
+// overlap: two consumers with one prefix would be each other's users.
+func (c *Config) checkDBUserPrefixes(p *problems) {
+	owner := map[string]int{}
+	for i, consumer := range c.Consumers {
+		key := fmt.Sprintf("consumers[%d].dbUserPrefix", i)
+		prefix := consumer.UserPrefix()
+		if prefix != "" && !dbUserPrefixPattern.MatchString(prefix) {
+			p.add(key, "%q is not a database-user prefix: up to %d lower-case letters, digits and hyphens, starting with a letter, then one underscore (%q), "+
+				"or \"\" for the bare profile names", prefix, MaxDBUserPrefix-1, "ml-team-a"+DBUserSeparator)
+			continue
+		}
+		if other, taken := owner[prefix]; taken {
+			what := fmt.Sprintf("%q", prefix)
+			if consumer.DBUserPrefix == nil {
+				what = fmt.Sprintf("%q (derived from the name)", prefix)
+			}
+			p.add(key, "%s overlaps consumers[%d]'s namespace: each consumer needs a prefix of its own, and at most one the bare names (\"\")", what, other)
+			continue
+		}
+		owner[prefix] = i
+	}
+}
+
+// CheckDBUserNames refuses, by key, a profile whose database user, prefix
+// and name, is longer than GetClusterCredentials takes: for a consumer-side
+// stack, which learns its prefix from the producer stack.
+func CheckDBUserNames(prefix string, profiles []string) error {
+	var p problems
+	for i, profile := range profiles {
+		if len(prefix)+len(profile) > MaxDBUser {
+			p.add(fmt.Sprintf("consumer.studio.userProfiles[%d]", i), "%q becomes database user %q, %d characters; GetClusterCredentials takes at most %d: "+
+				"use a profile name of at most %d characters, or ask the producer stack for a shorter consumers[].dbUserPrefix",
+				profile, prefix+profile, len(prefix)+len(profile), MaxDBUser, MaxDBUser-len(prefix))
+		}
+	}
+	if len(p) > 0 {
+		return p.err()
+	}
+	return nil
 }
 
 // consumerNamePattern keeps consumer names usable in logical names.

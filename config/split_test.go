@@ -1,6 +1,9 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,4 +107,88 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 		}, "consumers[0].vpc.cidr", "overlaps producer.vpc.cidr"},
 		{"malformed peering ID", func(r map[string]any) { c := teamB(); c["peeringConnectionId"] = "pcx-1"; given(r, c) }, "consumers[0].peeringConnectionId", "not a VPC peering connection ID"},
 	})
+}
+
+// consumersWithPrefixes lists consumers by stack, each with the prefix
+// given (nil: derived from its name).
+func consumersWithPrefixes(r map[string]any, names []string, prefixes ...any) {
+	producerSide(r)
+	var consumers []any
+	for i, name := range names {
+		c := map[string]any{"name": name, "stack": name}
+		if i < len(prefixes) && prefixes[i] != nil {
+			c["dbUserPrefix"] = prefixes[i]
+		}
+		consumers = append(consumers, c)
+	}
+	r["consumers"] = consumers
+}
+
+func TestDBUserPrefixes(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		consumer ConsumerRef
+		want     string
+	}{
+		{"derived from the name", ConsumerRef{Name: "ml-team-a"}, "ml-team-a_"},
+		{"a name of 15 characters, whole", ConsumerRef{Name: "research-europe"}, "research-europe_"},
+		{"a longer name, cut with a digest", ConsumerRef{Name: "research-europe-west"}, "resear-" + digestOf("research-europe-west") + "_"},
+		{"given", ConsumerRef{Name: "ml-team-a", DBUserPrefix: ptr("ds_")}, "ds_"},
+		{"the bare names", ConsumerRef{Name: "ml-team-a", DBUserPrefix: ptr("")}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := tt.consumer.UserPrefix()
+			assert.Equal(t, tt.want, prefix)
+			assert.LessOrEqual(t, len(prefix), MaxDBUserPrefix)
+			if prefix != "" {
+				assert.Regexp(t, dbUserPrefixPattern, prefix)
+			}
+		})
+	}
+	assert.NotEqual(t, DefaultDBUserPrefix("research-europe-west"), DefaultDBUserPrefix("research-europe-east"),
+		"two long names sharing a beginning get prefixes of their own")
+
+	raw := validRaw()
+	consumersWithPrefixes(raw, []string{"ml-team-a", "ml-team-b", "finance"}, nil, "team-b_", "")
+	cfg, err := Parse(encode(t, raw))
+	require.NoError(t, err, "prefixes of their own, and one consumer with the bare names")
+	assert.Equal(t, []string{"ml-team-a_", "team-b_", ""}, []string{cfg.Consumers[0].UserPrefix(), cfg.Consumers[1].UserPrefix(), cfg.Consumers[2].UserPrefix()})
+}
+
+func digestOf(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])[:8]
+}
+
+func ptr(s string) *string { return &s }
+
+func TestParseRejectsDBUserPrefixMistakes(t *testing.T) {
+	teams := []string{"ml-team-a", "ml-team-b", "ml-team-c"}
+	assertRejections(t, []rejection{
+		{"prefix without its separator", func(r map[string]any) { consumersWithPrefixes(r, teams, "team-a") }, "consumers[0].dbUserPrefix", "then one underscore"},
+		{"prefix with two separators", func(r map[string]any) { consumersWithPrefixes(r, teams, "a_b_") }, "consumers[0].dbUserPrefix", "is not a database-user prefix"},
+		{"prefix with another separator", func(r map[string]any) { consumersWithPrefixes(r, teams, "team.") }, "consumers[0].dbUserPrefix", "is not a database-user prefix"},
+		{"upper-case prefix", func(r map[string]any) { consumersWithPrefixes(r, teams, "Team_") }, "consumers[0].dbUserPrefix", "lower-case letters"},
+		{"prefix starting with a digit", func(r map[string]any) { consumersWithPrefixes(r, teams, "1team_") }, "consumers[0].dbUserPrefix", "starting with a letter"},
+		{"prefix leaving too little for the profile name", func(r map[string]any) {
+			consumersWithPrefixes(r, teams, "a-very-long-team-label_")
+		}, "consumers[0].dbUserPrefix", "up to 15 lower-case letters"},
+		{"two consumers with one prefix", func(r map[string]any) { consumersWithPrefixes(r, teams, "ds_", nil, "ds_") },
+			"consumers[2].dbUserPrefix", `"ds_" overlaps consumers[0]'s namespace`},
+		{"a given prefix equal to another's derived one", func(r map[string]any) { consumersWithPrefixes(r, teams, nil, nil, "ml-team-a_") },
+			"consumers[2].dbUserPrefix", `"ml-team-a_" overlaps consumers[0]'s namespace`},
+		{"a derived prefix equal to another's given one", func(r map[string]any) { consumersWithPrefixes(r, teams, "ml-team-b_") },
+			"consumers[1].dbUserPrefix", `"ml-team-b_" (derived from the name) overlaps consumers[0]'s namespace`},
+		{"two consumers with the bare names", func(r map[string]any) { consumersWithPrefixes(r, teams, "", "") },
+			"consumers[1].dbUserPrefix", `"" overlaps consumers[0]'s namespace`},
+	})
+}
+
+func TestCheckDBUserNames(t *testing.T) {
+	require.NoError(t, CheckDBUserNames("ml-team-a_", []string{"alice", strings.Repeat("a", 54)}), "64 characters in all")
+	require.NoError(t, CheckDBUserNames("", []string{strings.Repeat("a", 63)}), "the bare names: any profile name")
+	err := CheckDBUserNames("ml-team-a_", []string{"alice", strings.Repeat("a", 55)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumer.studio.userProfiles[1]:")
+	assert.Contains(t, err.Error(), "65 characters; GetClusterCredentials takes at most 64: use a profile name of at most 54 characters")
 }

@@ -121,6 +121,7 @@ func (c *Config) validate(p *problems) {
 	}
 	if c.Side == SideProducer {
 		c.checkConsumers(p, producerCIDR)
+		c.checkDBUserPrefixes(p)
 	}
 }
 

@@ -14,8 +14,11 @@ import (
 
 // Redshift are the values the Redshift snippet needs.
 type Redshift struct {
-	Region            string
-	ProducerRoleArn   string
+	Region          string
+	ProducerRoleArn string
+	// DBUserPrefix starts the user's database user name: this ML account's
+	// namespace in the cluster; empty for the bare profile name.
+	DBUserPrefix      string
 	ClusterIdentifier string
 	Database          string
 	DBGroups          []string
@@ -32,7 +35,9 @@ type Redshift struct {
 // awswrangler's connect_temp sends no DbName, and the producer role's policy
 // refuses a request without it. Values enter as JSON literals, which are
 // valid Python string and list literals.
-var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`import json
+var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`
+{{- $dbUser := "user"}}{{if .DBUserPrefix}}{{$dbUser = "db_user"}}{{end -}}
+import json
 {{- if eq .Connection "dataApi"}}
 import time
 
@@ -64,6 +69,11 @@ def get_userprofile_name():
 
 
 user = get_userprofile_name()
+{{- if .DBUserPrefix}}
+# Your Redshift user: this ML account's namespace in the cluster, then your profile name.
+DB_USER_PREFIX = {{py .DBUserPrefix}}
+db_user = DB_USER_PREFIX + user
+{{- end}}
 # The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
 sts = boto3.client("sts", region_name=REGION, endpoint_url=f"https://sts.{REGION}.amazonaws.com")
 credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
@@ -82,7 +92,7 @@ def read_sql_query(sql):
     # DbUser and Database are required: the producer role lets the Data API
     # fetch credentials only for this user, in this database.
     statement = data_api.execute_statement(
-        ClusterIdentifier=CLUSTER_IDENTIFIER, Database=DATABASE, DbUser=user, Sql=sql
+        ClusterIdentifier=CLUSTER_IDENTIFIER, Database=DATABASE, DbUser={{$dbUser}}, Sql=sql
     )
     while True:
         described = data_api.describe_statement(Id=statement["Id"])
@@ -93,7 +103,7 @@ def read_sql_query(sql):
         error = described.get("Error", "")
         if "does not exist" in error:
             # The Data API does not create database users: a DBA does, once.
-            error += f"; ask a DBA to run: CREATE USER {user} PASSWORD DISABLE;"
+            error += f'; ask a DBA to run: CREATE USER "{ {{- $dbUser -}} }" PASSWORD DISABLE;'
         raise RuntimeError(f"{described['Status']}: {error}")
     if not described.get("HasResultSet"):
         return pd.DataFrame()
@@ -112,7 +122,7 @@ redshift = session.client("redshift")
 # DbName is required: the producer role gives credentials for this database only.
 database_credentials = redshift.get_cluster_credentials(
     ClusterIdentifier=CLUSTER_IDENTIFIER,
-    DbUser=user,
+    DbUser={{$dbUser}},
     DbName=DATABASE,
 {{- if .DBGroups}}
     DbGroups={{py .DBGroups}},

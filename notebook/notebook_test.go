@@ -259,3 +259,32 @@ func TestLifecycleScriptRunsTheInstallInTheBackground(t *testing.T) {
 		assert.NotContains(t, string(text), "pip must not run")
 	})
 }
+
+// TestRedshiftSnippetInANamespace: in a split stack the database user is the
+// consumer's prefix and the profile name, while the session stays named
+// after the profile (its SourceIdentity).
+func TestRedshiftSnippetInANamespace(t *testing.T) {
+	for _, connection := range config.Connections {
+		t.Run(connection, func(t *testing.T) {
+			snippet, err := RedshiftSnippet(Redshift{
+				Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d",
+				Connection: connection, DBUserPrefix: "ml-team-b_",
+			})
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(snippet, "import json\n"), snippet)
+			assert.Contains(t, snippet, "DB_USER_PREFIX = \"ml-team-b_\"\ndb_user = DB_USER_PREFIX + user\n")
+			assert.Contains(t, snippet, `sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)`)
+			if connection == config.ConnectionDataAPI {
+				assert.Contains(t, snippet, "DbUser=db_user, Sql=sql")
+				assert.Contains(t, snippet, `CREATE USER "{db_user}" PASSWORD DISABLE;`)
+				return
+			}
+			assert.Equal(t, []string{"ClusterIdentifier=CLUSTER_IDENTIFIER", "DbUser=db_user", "DbName=DATABASE", "AutoCreate=True"},
+				credentialsRequest(t, snippet))
+		})
+	}
+	bare, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d", Connection: config.ConnectionDataAPI})
+	require.NoError(t, err)
+	assert.NotContains(t, bare, "DB_USER_PREFIX", "the bare names: the profile name as it is")
+	assert.Contains(t, bare, `CREATE USER "{user}" PASSWORD DISABLE;`)
+}

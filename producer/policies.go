@@ -26,9 +26,18 @@ func (c Cluster) arn(resource string) string {
 // ClusterArn is the cluster's ARN.
 func (c Cluster) ClusterArn() string { return c.arn("cluster:" + c.Identifier) }
 
-// DBUserArn is the ARN of the database user named by the request. The policy
-// variable stays literal: IAM fills it in per request.
-func (c Cluster) DBUserArn() string { return c.arn("dbuser:" + c.Identifier + "/${redshift:DbUser}") }
+// DBUserArn is the ARN of the database users of a namespace: with the bare
+// names, the user named by the request (the policy variable stays literal:
+// IAM fills it in per request); with a prefix, the users whose names start
+// with it. Not "<prefix>${redshift:DbUser}": IAM matches the resource
+// against the requested DbUser, which already carries the prefix, so that
+// form would name "<prefix><prefix>alice" and match no request at all.
+func (c Cluster) DBUserArn(users DBUsers) string {
+	if users.Prefix == "" {
+		return c.arn("dbuser:" + c.Identifier + "/${redshift:DbUser}")
+	}
+	return c.arn("dbuser:" + c.Identifier + "/" + users.Prefix + "*")
+}
 
 // DBUserNamedArn is the ARN of one database user.
 func (c Cluster) DBUserNamedArn(user string) string {
@@ -43,12 +52,34 @@ func (c Cluster) DBGroupArn(group string) string {
 	return c.arn("dbgroup:" + c.Identifier + "/" + group)
 }
 
+// DBUsers is the namespace of database users one producer role serves: one
+// consumer's.
+type DBUsers struct {
+	// Prefix starts every name ("ml-team-a_"); empty for the bare profile
+	// names.
+	Prefix string
+	// Separator, where set, is the character that ends every prefix of the
+	// cluster's other namespaces. A bare namespace beside prefixed ones is
+	// kept to names without it: an ML account's administrator, who can
+	// give a session any SourceIdentity, must not reach "ml-team-b_alice"
+	// through the bare names.
+	Separator string
+}
+
 // dbUserIsSourceIdentity is the heart of the per-user design: the database
-// user asked for must equal the Studio user profile name that SageMaker
-// stamped on the session as its SourceIdentity. Both sides are IAM policy
-// variables and reach AWS as written.
-var dbUserIsSourceIdentity = policy.Condition{
-	"StringEquals": {"redshift:DbUser": {"${aws:SourceIdentity}"}},
+// user asked for must equal the namespace's prefix followed by the Studio
+// user profile name that SageMaker stamped on the session as its
+// SourceIdentity. Both sides are IAM policy variables and reach AWS as
+// written; a session without a SourceIdentity leaves the variable
+// unresolved and matches nothing.
+func dbUserIsSourceIdentity(users DBUsers) policy.Condition {
+	condition := policy.Condition{
+		"StringEquals": {"redshift:DbUser": {users.Prefix + "${aws:SourceIdentity}"}},
+	}
+	if users.Prefix == "" && users.Separator != "" {
+		condition["StringNotLike"] = map[string][]string{"redshift:DbUser": {"*" + users.Separator + "*"}}
+	}
+	return condition
 }
 
 // TrustPolicy lets exactly the Studio execution roles (one per consumer
@@ -100,37 +131,33 @@ var credentialActions = []string{"redshift:GetClusterCredentials", "redshift:Cre
 
 // PermissionPolicy is the seed article's RedshiftROAPIUserAccess policy,
 // tightened where AWS allows it: credentials only for the database user named
-// like the caller's SourceIdentity and never for an admin or Redshift's own
-// users, only the configured groups, the Data API on this cluster and on the
-// caller's own statements and sessions, and a description of this cluster
-// only. Its size depends on the configured groups and admin users, never on
-// the number of Studio users.
-func PermissionPolicy(c Cluster) policy.Document {
+// like the caller's SourceIdentity (in the consumer's namespace) and never
+// for an admin or Redshift's own users, only the configured groups, the Data
+// API on this cluster and on the caller's own statements and sessions, and a
+// description of this cluster only. Its size depends on the configured groups
+// and admin users, never on the number of Studio users.
+func PermissionPolicy(c Cluster, users DBUsers) policy.Document {
+	dbUser := dbUserIsSourceIdentity(users)
 	statements := []policy.Statement{
 		{
 			Sid:      "GetRedshiftCredentials",
 			Effect:   policy.Allow,
 			Action:   []string{"redshift:GetClusterCredentials"},
-			Resource: []string{c.DBNameArn(), c.DBUserArn(), c.ClusterArn()},
+			Resource: []string{c.DBNameArn(), c.DBUserArn(users), c.ClusterArn()},
 			// AWS: "If DbName is not specified, DbUser can log on to any
 			// existing database", so the dbname ARN alone limits nothing.
 			// redshift:DbName (a GetClusterCredentials condition key in the
 			// service authorization reference) must equal the configured
 			// database; a request without DbName has no value to match and
 			// is refused.
-			Condition: policy.Condition{
-				"StringEquals": {
-					"redshift:DbUser": dbUserIsSourceIdentity["StringEquals"]["redshift:DbUser"],
-					"redshift:DbName": {c.Database},
-				},
-			},
+			Condition: withDBName(dbUser, c.Database),
 		},
 		{
 			Sid:       "DynamicUserCreation",
 			Effect:    policy.Allow,
 			Action:    []string{"redshift:CreateClusterUser"},
-			Resource:  []string{c.DBUserArn()},
-			Condition: dbUserIsSourceIdentity,
+			Resource:  []string{c.DBUserArn(users)},
+			Condition: dbUser,
 		},
 	}
 	if len(c.AdminUsers) > 0 {
@@ -248,4 +275,17 @@ func PermissionPolicy(c Cluster) policy.Document {
 			Resource: []string{c.ClusterArn()},
 		},
 	)...)
+}
+
+// withDBName adds the database condition to a copy of the DbUser condition.
+func withDBName(dbUser policy.Condition, database string) policy.Condition {
+	condition := policy.Condition{}
+	for operator, keys := range dbUser {
+		condition[operator] = map[string][]string{}
+		for key, values := range keys {
+			condition[operator][key] = values
+		}
+	}
+	condition["StringEquals"]["redshift:DbName"] = []string{database}
+	return condition
 }

@@ -18,10 +18,9 @@ import (
 type Producer struct {
 	pulumi.ResourceState
 
-	// RoleArn is the role the Studio execution role assumes.
-	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
-	// RoleName is its name, for attaching further policies.
-	RoleName pulumi.StringOutput `pulumi:"roleName"`
+	// RoleArns are the roles the Studio execution roles assume, by
+	// ConsumerRole.Key: made, or, for a consumer not trusted yet, to be.
+	RoleArns pulumi.StringMapOutput `pulumi:"roleArns"`
 }
 
 // ProducerArgs are the inputs of NewProducer. Create it with the producer
@@ -29,22 +28,36 @@ type Producer struct {
 type ProducerArgs struct {
 	// Cluster is the Redshift cluster users query. Required.
 	Cluster Cluster
-	// ExecutionRoleArns are the Studio execution roles, the only principals
-	// the producer role trusts: one per consumer, each existing already (IAM
-	// refuses a trust policy naming a missing principal). With none, no
-	// role is made yet.
-	ExecutionRoleArns []pulumi.StringInput
+	// Roles are the producer roles, one per consumer: each trusts that
+	// consumer's execution role only and serves that consumer's namespace
+	// of database users, so that one ML account's administrator can never
+	// chain into another's users. Required, at least one.
+	Roles []ConsumerRole
 	// ClusterSecurityGroupID and Port are the cluster's group and port: each
 	// peering's consumer CIDR is admitted there. Required with Peerings.
 	ClusterSecurityGroupID pulumi.StringInput
 	Port                   int
-	// RoleName names the role where others must know its ARN before it
-	// exists (split stacks); empty lets Pulumi name it.
-	RoleName string
 	// Peerings are the data account's side of each VPC peering: routes back
 	// and the cluster's ingress. None for the connections without a network
 	// path into the producer VPC (Data API, managed endpoint).
 	Peerings []PeeringSide
+}
+
+// ConsumerRole is the producer role of one consumer.
+type ConsumerRole struct {
+	// Key tells one consumer's role from another's; empty for the one
+	// consumer of a stack that deploys both sides.
+	Key string
+	// ExecutionRoleArn is the Studio execution role, the only principal the
+	// role trusts. Nil while that role does not exist yet (IAM refuses a
+	// trust policy naming a missing principal): then no role is made, and
+	// RoleArns holds its ARN to be.
+	ExecutionRoleArn pulumi.StringInput
+	// Name names the role where others must know its ARN before it exists
+	// (split stacks); empty lets Pulumi name it.
+	Name string
+	// DBUsers is the consumer's namespace of database users.
+	DBUsers DBUsers
 }
 
 // PeeringSide is what the data account adds to its own network for a
@@ -66,15 +79,21 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-	// Without a role yet, its outputs are its ARN to be: a split stack's
-	// consumers name it before it exists.
-	comp.RoleArn = pulumi.String(RoleArn(args.Cluster.Partition, args.Cluster.Account, args.RoleName)).ToStringOutput()
-	comp.RoleName = pulumi.String(args.RoleName).ToStringOutput()
-	if len(args.ExecutionRoleArns) > 0 {
-		if err := newRole(ctx, name, comp, args, parent); err != nil {
+	roleArns := pulumi.StringMap{}
+	for _, consumer := range args.Roles {
+		if consumer.ExecutionRoleArn == nil {
+			// Its ARN to be: a split stack's consumers name it before it
+			// exists.
+			roleArns[consumer.Key] = pulumi.String(RoleArn(args.Cluster.Partition, args.Cluster.Account, consumer.Name))
+			continue
+		}
+		arn, err := newRole(ctx, name, args.Cluster, consumer, parent)
+		if err != nil {
 			return nil, err
 		}
+		roleArns[consumer.Key] = arn
 	}
+	comp.RoleArns = roleArns.ToStringMapOutput()
 
 	for _, peer := range args.Peerings {
 		prefix := name
@@ -97,41 +116,53 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	}
 
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"roleArn":  comp.RoleArn,
-		"roleName": comp.RoleName,
+		"roleArns": comp.RoleArns,
 	})
 }
 
-// newRole registers the role the consumers' execution roles assume and its
-// Redshift permissions.
-func newRole(ctx *pulumi.Context, name string, comp *Producer, args *ProducerArgs, parent pulumi.ResourceOption) error {
-	trust := pulumi.StringArray(args.ExecutionRoleArns).ToStringArrayOutput().ApplyT(func(executionRoleArns []string) (string, error) {
-		return TrustPolicy(executionRoleArns...).JSON()
+// newRole registers one consumer's producer role and its Redshift
+// permissions. The one consumer of a stack of both sides keeps the names
+// producer-role and producer-redshift-access; a split stack's consumers get
+// producer-<key>-role and producer-<key>-redshift-access.
+func newRole(ctx *pulumi.Context, name string, cluster Cluster, consumer ConsumerRole, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	prefix := name
+	if consumer.Key != "" {
+		prefix = name + "-" + consumer.Key
+	}
+	trust := consumer.ExecutionRoleArn.ToStringOutput().ApplyT(func(executionRoleArn string) (string, error) {
+		return TrustPolicy(executionRoleArn).JSON()
 	}).(pulumi.StringOutput)
 	roleArgs := &iam.RoleArgs{
-		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + args.Cluster.Identifier + " as themselves"),
+		Description:      pulumi.String("Assumed by SageMaker Studio users to query Redshift cluster " + cluster.Identifier + " as themselves"),
 		AssumeRolePolicy: trust,
 	}
-	if args.RoleName != "" {
-		roleArgs.Name = pulumi.String(args.RoleName)
+	if consumer.Key != "" {
+		roleArgs.Description = pulumi.String("Assumed by the SageMaker Studio users of " + consumer.Key + " to query Redshift cluster " + cluster.Identifier + " as themselves")
 	}
-	role, err := iam.NewRole(ctx, name+"-role", roleArgs, parent)
+	// A role's name is ForceNew (provider schema); these names derive from
+	// the cluster, the region and the consumer, which no change renames.
+	// The provider retries a trust naming a principal IAM has not
+	// propagated yet (terraform-provider-aws #12436). Each role counts
+	// against IAM's 1,000 roles per account (IAM quotas), which the plan's
+	// quota table measures.
+	if consumer.Name != "" {
+		roleArgs.Name = pulumi.String(consumer.Name)
+	}
+	role, err := iam.NewRole(ctx, prefix+"-role", roleArgs, parent)
 	if err != nil {
-		return fmt.Errorf("producer role: %w", err)
+		return pulumi.StringOutput{}, fmt.Errorf("producer role %s: %w", consumer.Key, err)
 	}
-	permissions, err := PermissionPolicy(args.Cluster).JSON()
+	permissions, err := PermissionPolicy(cluster, consumer.DBUsers).JSON()
 	if err != nil {
-		return fmt.Errorf("producer role policy: %w", err)
+		return pulumi.StringOutput{}, fmt.Errorf("producer role policy %s: %w", consumer.Key, err)
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-redshift-access", &iam.RolePolicyArgs{
+	if _, err := iam.NewRolePolicy(ctx, prefix+"-redshift-access", &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: pulumi.String(permissions),
 	}, parent); err != nil {
-		return fmt.Errorf("producer role policy: %w", err)
+		return pulumi.StringOutput{}, fmt.Errorf("producer role policy %s: %w", consumer.Key, err)
 	}
-	comp.RoleArn = role.Arn
-	comp.RoleName = role.Name
-	return nil
+	return role.Arn, nil
 }
 
 // RoleArn is the ARN a role of that name has, or will have, in the account;

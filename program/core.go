@@ -66,19 +66,26 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 }
 
 // newDataSide is the producer side: the role Studio users assume, the routes
-// back and the cluster's ingress.
-func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link, clusterGroup pulumi.StringInput) (*producer.Producer, error) {
-	return producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
+// back and the cluster's ingress. It returns the role's ARN. The one
+// consumer keeps the bare names: its users are the organization's.
+func newDataSide(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, connection *link, clusterGroup pulumi.StringInput) (pulumi.StringOutput, error) {
+	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
 		Cluster:                clusterOf(cfg),
-		ExecutionRoleArns:      []pulumi.StringInput{studio.ExecutionRoleArn},
+		Roles:                  []producer.ConsumerRole{{ExecutionRoleArn: studio.ExecutionRoleArn}},
 		Peerings:               connection.producerSides,
 		ClusterSecurityGroupID: clusterGroup,
 		Port:                   cfg.Producer.Redshift.Port,
 	}, pulumi.Provider(provider))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return data.RoleArns.MapIndex(pulumi.String("")), nil
 }
 
 // exportCore exports the outputs of the core system (DESIGN.md's names).
-func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, producerRoleArn pulumi.StringOutput, connection *link) {
+// dbUserPrefix is this consumer's namespace of database users: "" in a
+// stack of both sides.
+func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, studioVPC *vpc, producerRoleArn pulumi.StringOutput, dbUserPrefix string, connection *link) {
 	redshift := cfg.Producer.Redshift
 	endpointAddress := pulumi.String("").ToStringOutput()
 	endpointPort := pulumi.Int(0).ToIntOutput()
@@ -89,6 +96,7 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 		return notebook.RedshiftSnippet(notebook.Redshift{
 			Region:            cfg.Region,
 			ProducerRoleArn:   values[0].(string),
+			DBUserPrefix:      dbUserPrefix,
 			ClusterIdentifier: redshift.ClusterIdentifier,
 			Database:          redshift.Database,
 			DBGroups:          redshift.DBGroups,

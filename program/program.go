@@ -90,13 +90,13 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := newDataSide(ctx, cfg, providers.producer, studio, connection, clusterGroup)
+	producerRoleArn, err := newDataSide(ctx, cfg, providers.producer, studio, connection, clusterGroup)
 	if err != nil {
 		return err
 	}
 	if _, err := rolechain.NewRoleChain(ctx, "role-chain", &rolechain.RoleChainArgs{
 		ExecutionRoleName: studio.ExecutionRoleName,
-		ProducerRoleArn:   data.RoleArn,
+		ProducerRoleArn:   producerRoleArn,
 	}, pulumi.Provider(providers.consumer)); err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	exportCore(ctx, cfg, studio, consumerVPC, data.RoleArn, connection)
+	exportCore(ctx, cfg, studio, consumerVPC, producerRoleArn, "", connection)
 	return nil
 }
 

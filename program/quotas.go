@@ -22,5 +22,10 @@ func checkQuotas(cfg *config.Config) error {
 		return config.Errorf("consumer.studio.userProfiles", "%d user profiles take %d security groups with the domain's own; AWS allows %d per Region by default, and the account's existing groups count too: split the users over two domains or raise the quota first",
 			len(cfg.Consumer.Studio.UserProfiles), groups, quota.SecurityGroupsPerRegion)
 	}
+	// One producer role per consumer (IAM quotas, roles per account).
+	if len(cfg.Consumers) > quota.RolesPerAccount {
+		return config.Errorf("consumers", "%d consumers take a producer role each; IAM allows %d roles per account by default, and the account's other roles count too: raise the quota first (up to 5,000)",
+			len(cfg.Consumers), quota.RolesPerAccount)
+	}
 	return nil
 }

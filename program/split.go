@@ -21,12 +21,13 @@ import (
 // deployed by stacks that each hold one account's credentials, in this
 // order (README, "For organizations"):
 //
-//  1. the producer side: the cluster's network and the role's ARN to be;
+//  1. the producer side: the cluster's network and each consumer's role's
+//     ARN to be and database-user prefix;
 //  2. each consumer side: Studio, its execution role, and the peering
 //     request or nothing more, reading the producer's outputs;
-//  3. the producer side again: trust for every consumer whose execution
-//     role now exists, the acceptance, routes and ingress, or the endpoint
-//     authorization;
+//  3. the producer side again: a role for every consumer whose execution
+//     role now exists, trusting it alone, the acceptance, routes and
+//     ingress, or the endpoint authorization;
 //  4. the consumer side again, for peering and managed endpoints only: the
 //     routes and DNS option of the accepted peering, or the endpoint.
 //
@@ -39,6 +40,14 @@ const (
 	linkTrusted    = "trusted"
 	linkAccepted   = "peeringAccepted"
 	linkAuthorized = "endpointAuthorized"
+)
+
+// What else the producer side tells each consumer in its consumerLinks
+// entry: the consumer's own producer role (its ARN to be, until it trusts
+// the consumer) and its namespace of database users.
+const (
+	linkRoleArn      = "producerRoleArn"
+	linkDBUserPrefix = "dbUserPrefix"
 )
 
 // consumerReady is one consumer as the producer side sees it.
@@ -75,13 +84,29 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 	redshift := cfg.Producer.Redshift
-	var trusted []pulumi.StringInput
-	var peerings []producer.PeeringSide
+	// One role per consumer, each trusting that consumer's execution role
+	// once it exists, each serving that consumer's namespace of database
+	// users. Every listed consumer has its entry in consumerLinks from the
+	// first run on: its role's ARN to be and its prefix are what its stack
+	// needs first.
+	roles := make([]producer.ConsumerRole, len(cfg.Consumers))
+	roleOf := map[string]int{} // consumer name → its index in roles
 	links := pulumi.Map{}
+	for i, c := range cfg.Consumers {
+		roles[i] = producer.ConsumerRole{
+			Key:     c.Name,
+			Name:    producerRoleName(cfg, c.Name),
+			DBUsers: producer.DBUsers{Prefix: c.UserPrefix(), Separator: config.DBUserSeparator},
+		}
+		roleOf[c.Name] = i
+		links[c.Name] = pulumi.Map{linkTrusted: pulumi.Bool(false), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
+	}
+	var peerings []producer.PeeringSide
 	endpointVPCs := map[string][]string{} // account → VPCs, for managed endpoints
 	for _, c := range consumers {
-		trusted = append(trusted, pulumi.String(c.executionRoleArn))
-		state := pulumi.Map{linkTrusted: pulumi.Bool(true), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
+		roles[roleOf[c.name]].ExecutionRoleArn = pulumi.String(c.executionRoleArn)
+		state := links[c.name].(pulumi.Map)
+		state[linkTrusted] = pulumi.Bool(true)
 		switch cfg.Connection {
 		case config.ConnectionPeering:
 			if c.peeringID == "" {
@@ -102,7 +127,6 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			}
 			state[linkAuthorized] = pulumi.Bool(true)
 		}
-		links[c.name] = state
 	}
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
@@ -115,8 +139,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 
 	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
 		Cluster:                clusterOf(cfg),
-		ExecutionRoleArns:      trusted,
-		RoleName:               producerRoleName(cfg),
+		Roles:                  roles,
 		Peerings:               peerings,
 		ClusterSecurityGroupID: clusterGroup,
 		Port:                   redshift.Port,
@@ -129,7 +152,16 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("region", pulumi.String(cfg.Region))
 	ctx.Export("connection", pulumi.String(cfg.Connection))
 	ctx.Export("producerAccountId", pulumi.String(cfg.Producer.AccountID))
-	ctx.Export("producerRoleArn", data.RoleArn)
+	// Each consumer's role and prefix are in its consumerLinks entry. The
+	// producer side has no one role, and its producerRoleArn stays empty:
+	// a consumer stack of a version that read it stops as pending instead
+	// of chaining into a role that is gone.
+	for _, c := range cfg.Consumers {
+		state := links[c.Name].(pulumi.Map)
+		state[linkRoleArn] = data.RoleArns.MapIndex(pulumi.String(c.Name))
+		state[linkDBUserPrefix] = pulumi.String(c.UserPrefix())
+	}
+	ctx.Export("producerRoleArn", pulumi.String(""))
 	producerVpcID := pulumi.String(cfg.Producer.VPC.ID).ToStringOutput()
 	if clusterVPC != nil {
 		producerVpcID = clusterVPC.id.ToStringOutput()
@@ -251,14 +283,17 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 	ctx.Export("side", pulumi.String(cfg.Side))
-	exportCore(ctx, cfg, studio, consumerVPC, pulumi.String(facts.roleArn).ToStringOutput(), connection)
+	exportCore(ctx, cfg, studio, consumerVPC, pulumi.String(facts.roleArn).ToStringOutput(), facts.dbUserPrefix, connection)
+	ctx.Export("dbUserPrefix", pulumi.String(facts.dbUserPrefix))
 	exportPending(ctx, pending)
 	return nil
 }
 
 // producerFacts are what a consumer-side stack reads of the producer side.
 type producerFacts struct {
-	roleArn string
+	// roleArn and dbUserPrefix are this consumer's own producer role and
+	// namespace of database users.
+	roleArn, dbUserPrefix string
 	// link is this consumer's entry in the producer's consumerLinks.
 	link map[string]bool
 }
@@ -276,7 +311,7 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 		}
 		outputs, producerName = stackOutputs{ref: ref, stack: cfg.ProducerStack}, cfg.ProducerStack
 	}
-	names := []string{"region", "connection", "producerAccountId", "producerRoleArn", "producerVpcId", "producerVpcCidr"}
+	names := []string{"region", "connection", "producerAccountId", "producerVpcId", "producerVpcCidr"}
 	values, missing, err := stringOutputs(outputs, names...)
 	if err != nil {
 		return nil, err
@@ -298,7 +333,7 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 	}
 	cfg.Connection = values[1]
 	cfg.Producer.AccountID = values[2]
-	cfg.Producer.VPC.ID, cfg.Producer.VPC.CIDR = values[4], values[5]
+	cfg.Producer.VPC.ID, cfg.Producer.VPC.CIDR = values[3], values[4]
 	r := &cfg.Producer.Redshift
 	r.ClusterIdentifier, _ = redshiftFacts["clusterIdentifier"].(string)
 	r.Database, _ = redshiftFacts["database"].(string)
@@ -317,17 +352,33 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 		}
 	}
 
-	facts := &producerFacts{roleArn: values[3], link: map[string]bool{}}
+	facts := &producerFacts{link: map[string]bool{}}
 	links, err := outputs.value("consumerLinks")
 	if err != nil {
 		return nil, err
 	}
-	if all, ok := links.(map[string]any); ok {
-		if mine, ok := all[ctx.Stack()].(map[string]any); ok {
-			for _, state := range []string{linkTrusted, linkAccepted, linkAuthorized} {
-				facts.link[state], _ = mine[state].(bool)
-			}
+	all, _ := links.(map[string]any)
+	mine, _ := all[ctx.Stack()].(map[string]any)
+	for _, state := range []string{linkTrusted, linkAccepted, linkAuthorized} {
+		facts.link[state], _ = mine[state].(bool)
+	}
+	// The role and the namespace are this consumer's own: without its
+	// entry there is nothing this stack may assume.
+	facts.roleArn, _ = mine[linkRoleArn].(string)
+	prefix, hasPrefix := mine[linkDBUserPrefix].(string)
+	if facts.roleArn == "" || !hasPrefix {
+		if cfg.ProducerStack == "" {
+			return nil, config.Errorf("producerOutputs", "has no consumerLinks.%s.%s and .%s, this stack's producer role and database-user prefix: "+
+				"list this stack in the producer stack's consumers (name: %s), run it, and paste its `pulumi stack output --json` again",
+				ctx.Stack(), linkRoleArn, linkDBUserPrefix, ctx.Stack())
 		}
+		return nil, fmt.Errorf("pending: the producer stack %s has no producer role for this stack in consumerLinks.%s yet: "+
+			"list it in that stack's consumers (name: %s) and run it first (pulumi up -s %s), then this stack; "+
+			"offline, supply its outputs with -stack-outputs %s=FILE", producerName, ctx.Stack(), ctx.Stack(), producerName, producerName)
+	}
+	facts.dbUserPrefix = prefix
+	if err := config.CheckDBUserNames(prefix, cfg.Consumer.Studio.UserProfiles); err != nil {
+		return nil, err
 	}
 	return facts, nil
 }
@@ -392,13 +443,14 @@ func exportPending(ctx *pulumi.Context, pending []string) {
 	ctx.Export("pending", pulumi.ToStringArray(append([]string{}, pending...)))
 }
 
-// producerRoleName is the producer role's name in a split stack, where the
-// consumers name its ARN before the role exists: derived from the cluster and
-// the region (role names are unique per account, cluster identifiers only per
-// region), within IAM's 64 characters, a digest keeping cut names apart.
-func producerRoleName(cfg *config.Config) string {
+// producerRoleName is one consumer's producer role's name in a split stack,
+// where the consumer names its ARN before the role exists: derived from the
+// cluster, the region and the consumer (role names are unique per account,
+// cluster identifiers only per region), within IAM's 64 characters, a digest
+// keeping cut names apart.
+func producerRoleName(cfg *config.Config, consumerName string) string {
 	const suffix = "-studio-users"
-	base := cfg.Producer.Redshift.ClusterIdentifier + "-" + cfg.Region
+	base := cfg.Producer.Redshift.ClusterIdentifier + "-" + cfg.Region + "-" + consumerName
 	if len(base)+len(suffix) > 64 {
 		digest := sha256.Sum256([]byte(base))
 		base = base[:64-len(suffix)-9] + "-" + hex.EncodeToString(digest[:])[:8]

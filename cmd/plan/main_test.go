@@ -400,8 +400,10 @@ func TestSplitStacksPlanWithEachOthersOutputs(t *testing.T) {
 	var outputs map[string]any
 	require.NoError(t, json.Unmarshal(text, &outputs), "the format of pulumi stack output --json")
 	assert.Equal(t, []any{}, outputs["pending"])
-	assert.Equal(t, map[string]any{"trusted": true, "peeringAccepted": true, "endpointAuthorized": false},
-		outputs["consumerLinks"].(map[string]any)["ml-team-a"])
+	assert.Equal(t, map[string]any{
+		"trusted": true, "peeringAccepted": true, "endpointAuthorized": false,
+		"producerRoleArn": "arn:aws:iam::111111111111:role/analytics-us-east-1-ml-team-a-studio-users", "dbUserPrefix": "ml-team-a_",
+	}, outputs["consumerLinks"].(map[string]any)["ml-team-a"])
 
 	code, _, errs = runPlan(t, "-dir", projectDir, "-stack", "ml-team-a", "-stack-outputs", "data-platform")
 	assert.Equal(t, 2, code)

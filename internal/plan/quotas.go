@@ -101,8 +101,13 @@ var quotaRules = []quotaRule{
 		measure: peeringsPerVPC,
 	},
 	{
+		name: "IAM roles per account", limit: quota.RolesPerAccount, source: iamQuotas,
+		key:     "consumers (one producer role each; the quota can be raised to 5,000); consumer.studio.userProfiles take none",
+		measure: countBy("aws:iam/role:Role", "", nil),
+	},
+	{
 		name: "role trust policy length (characters)", limit: quota.TrustPolicyLength, source: iamQuotas,
-		key:     "consumers (one principal each; the quota can be raised to 4,096); consumer.studio.userProfiles are never listed",
+		key:     "none: each producer role trusts one consumer's execution role, and no user is ever listed",
 		measure: policySize("aws:iam/role:Role", "assumeRolePolicy", func(r offline.Resource, _ namer) string { return r.Name }),
 	},
 	{

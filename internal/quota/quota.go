@@ -17,6 +17,7 @@ const (
 // IAM quotas, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
 // documents are counted without white space.
 const (
+	RolesPerAccount        = 1000
 	TrustPolicyLength      = 2048
 	ManagedPolicySize      = 6144
 	InlinePoliciesPerRole  = 10240
