@@ -56,6 +56,10 @@ func matches(s policy.Statement, req request) bool {
 	if len(s.Resource) > 0 && req.resource != "" && !anyGlob(s.Resource, req.resource, req) {
 		return false
 	}
+	// NotResource: every resource but the ones listed.
+	if len(s.NotResource) > 0 && req.resource != "" && anyGlob(s.NotResource, req.resource, req) {
+		return false
+	}
 	for operator, keys := range s.Condition {
 		for key, values := range keys {
 			actual, present := req.context[key]
