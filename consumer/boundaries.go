@@ -26,11 +26,22 @@ func newUserBoundaries(ctx *pulumi.Context, name, partition, region, account str
 // deployer's job), and apps and spaces owned by another profile (the
 // condition AWS uses in "Give your users access to spaces"), the caller's
 // own profile being the one named by the session's SourceIdentity.
+//
+// A deny that rests on a policy variable fails open where the variable has
+// no value: AWS leaves an element with an unresolved variable unmatched
+// (IAM User Guide, "IAM policy elements: Variables and tags"). Studio
+// sessions always carry SourceIdentity (ExecutionRoleIdentityConfig
+// USER_PROFILE_NAME); the role's other sessions do not (jobs and pipelines
+// run as the role without one: "Monitoring user resource access from
+// SageMaker Studio"). So those sessions are refused the space and app
+// actions outright: no job needs them, and none can then act on a user's
+// space.
 func UserBoundaryPolicy(partition, region, account, domainID string) policy.Document {
 	ownProfile := policy.ARN(partition, "sagemaker", region, account, "user-profile/"+domainID+"/${aws:SourceIdentity}")
-	// These actions act on domains and profiles: "*" covers every one of
-	// them, in this domain and any other the account has.
+	// These actions act on domains, profiles, spaces and apps: "*" covers
+	// every one of them, in this domain and any other the account has.
 	everyResource := []string{"*"}
+	spaceActions := []string{"sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"}
 	return policy.New(
 		policy.Statement{
 			Sid:      "DenyStudioSignIn",
@@ -50,13 +61,37 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 		policy.Statement{
 			Sid:      "DenyOtherUsersAppsAndSpaces",
 			Effect:   policy.Deny,
-			Action:   []string{"sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"},
+			Action:   spaceActions,
 			Resource: everyResource,
 			Condition: policy.Condition{
 				// Shared spaces have no owner and stay open to all.
 				"Null":       {"sagemaker:OwnerUserProfileArn": {"false"}},
 				"ArnNotLike": {"sagemaker:OwnerUserProfileArn": {ownProfile}},
 			},
+		},
+		policy.Statement{
+			// StartSession (remote access to a space from a local IDE)
+			// carries no owner key; SageMaker tags each space it creates
+			// with its owner's profile ARN, the key AWS's own remote-access
+			// policy uses ("Set up remote access"). A space without the tag
+			// has no owner, and the negated operator denies it too: remote
+			// access is for one's own private space only.
+			Sid:      "DenyRemoteAccessToOtherUsersSpaces",
+			Effect:   policy.Deny,
+			Action:   []string{"sagemaker:StartSession"},
+			Resource: everyResource,
+			Condition: policy.Condition{
+				"ArnNotLike": {"sagemaker:ResourceTag/sagemaker:user-profile-arn": {ownProfile}},
+			},
+		},
+		policy.Statement{
+			// The two statements above name the caller through
+			// ${aws:SourceIdentity}: without one, they would not apply.
+			Sid:       "DenySpacesWithoutSourceIdentity",
+			Effect:    policy.Deny,
+			Action:    append(append([]string{}, spaceActions...), "sagemaker:StartSession"),
+			Resource:  everyResource,
+			Condition: policy.Condition{"Null": {"aws:SourceIdentity": {"true"}}},
 		},
 	)
 }

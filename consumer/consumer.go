@@ -46,6 +46,9 @@ type Consumer struct {
 	UserProfileNames pulumi.StringArrayOutput `pulumi:"userProfileNames"`
 	// SageMakerEndpointIDs are the interface endpoints of SageMaker's APIs.
 	SageMakerEndpointIDs pulumi.StringArrayOutput `pulumi:"sageMakerEndpointIds"`
+	// SignInPolicyArn is the policy that lets a person open Studio as their
+	// own user profile only, for the identity provider's roles.
+	SignInPolicyArn pulumi.StringOutput `pulumi:"signInPolicyArn"`
 }
 
 // ConsumerArgs are the inputs of NewConsumer. Create it with the consumer
@@ -199,6 +202,10 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	if err := newUserBoundaries(ctx, name, policy.Partition(args.Region), args.Region, args.Account, executionRole.Name, domain.ID().ToStringOutput(), parent); err != nil {
 		return nil, err
 	}
+	signIn, err := newSignInPolicy(ctx, name, policy.Partition(args.Region), args.Region, args.Account, args.DomainName, domain.ID().ToStringOutput(), parent)
+	if err != nil {
+		return nil, err
+	}
 
 	profileNames := make(pulumi.StringArray, len(args.UserProfiles))
 	for i, userName := range args.UserProfiles {
@@ -231,6 +238,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.EndpointSecurityGroupID = studio.endpointGroup.ID().ToStringOutput()
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
+	comp.SignInPolicyArn = signIn.Arn
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"executionRoleArn":        comp.ExecutionRoleArn,
 		"executionRoleName":       comp.ExecutionRoleName,
@@ -243,6 +251,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"jobsSecurityGroupId":     comp.JobsSecurityGroupID,
 		"userProfileNames":        comp.UserProfileNames,
 		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
+		"signInPolicyArn":         comp.SignInPolicyArn,
 	})
 }
 

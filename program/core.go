@@ -119,6 +119,8 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 	ctx.Export("studioDomainId", studio.DomainID)
 	ctx.Export("studioDomainUrl", studio.DomainURL)
 	ctx.Export("userProfiles", studio.UserProfileNames)
+	// For the identity provider's roles: opens Studio as one's own profile.
+	ctx.Export("signInPolicyArn", studio.SignInPolicyArn)
 	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
 	ctx.Export("redshift", redshiftOutput(cfg))
 	ctx.Export("notebookSnippet", snippet)

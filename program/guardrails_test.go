@@ -124,7 +124,9 @@ func TestGuardrailSwitches(t *testing.T) {
 
 func TestGuardrailsOff(t *testing.T) {
 	result := run(t, withGuardrails(t, map[string]any{"enabled": false}))
-	assert.Empty(t, result.OfType(managedPolicyType))
+	managed := result.OfType(managedPolicyType)
+	require.Len(t, managed, 1, "no managed policy but the sign-in policy, which is not a guardrail")
+	assert.Equal(t, "consumer-sign-in", managed[0].Name)
 	assert.Empty(t, inComponent(result, attachmentType, "guardrails"))
 	assert.NotContains(t, result.Outputs, "guardrailPolicyArn")
 }

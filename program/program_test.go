@@ -532,7 +532,7 @@ func TestOutputs(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{
 		"connection", "consumerAccountId", "consumerVpcCidr", "consumerVpcId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
-		"producerRoleArn", "producerVpcCidr", "redshift", "region", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
+		"producerRoleArn", "producerVpcCidr", "redshift", "region", "signInPolicyArn", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, result.Outputs["studioSubnetIds"])
 	assert.Equal(t, []any{one(t, result, securityGroupType, "consumer-studio").ID, one(t, result, securityGroupType, "consumer-jobs").ID},

@@ -107,6 +107,11 @@ func TestAThousandUsers(t *testing.T) {
 			// No shared document grows with the users: every IAM document is
 			// the same with 2 users as with 1,000.
 			assert.Equal(t, iamDocuments(two), iamDocuments(thousand))
+			for _, document := range []offline.Resource{
+				one(t, thousand, managedPolicyType, "consumer-sign-in"), one(t, thousand, rolePolicyType, "consumer-user-boundaries"),
+			} {
+				assert.Contains(t, iamDocuments(thousand), document.URN, "the sign-in policy and the user boundaries are among them")
+			}
 
 			assertIsolatedAndReachable(t, thousand, studioTopology{
 				producerCIDR: producerCIDR, consumerCIDR: consumerCIDR, port: 5439, clusterGroup: stack.clusterGroup(thousand),
