@@ -169,6 +169,9 @@ func TestConnectionValidation(t *testing.T) {
 		{"managed endpoint port out of range", "endpoint", func(v map[string]string) {
 			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"port":5439`, `"port":5500`, 1)
 		}, "producer.redshift.port"},
+		{"created cluster on a port RA3 refuses, with peering", "demo", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"create":true`, `"create":true,"port":5500`, 1)
+		}, "producer.redshift.port"},
 		{"managed endpoint with a DC2 cluster", "endpoint", func(v map[string]string) {
 			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"ra3.xlplus"`, `"dc2.large"`, 1)
 		}, "producer.redshift.nodeType"},
