@@ -55,6 +55,17 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
 		return err
 	}
+	// The consumers first: their stacks' accounts count against the
+	// managed-endpoint quotas, refused before anything is created.
+	consumers, pending, err := readConsumers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Connection == config.ConnectionManagedEndpoint {
+		if err := checkEndpointQuotas(cfg, endpointConsumers(cfg, consumers)); err != nil {
+			return err
+		}
+	}
 	var clusterVPC *vpc
 	if cfg.UsesProducerVPC() {
 		if clusterVPC, err = newVPC(ctx, cfg, producerSpec(cfg, provider)); err != nil {
@@ -70,10 +81,6 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 
-	consumers, pending, err := readConsumers(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	redshift := cfg.Producer.Redshift
 	var trusted []pulumi.StringInput
 	var peerings []producer.PeeringSide
