@@ -196,3 +196,48 @@ func TestConnectionValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestTheEndpointWaitsForTheCreatedCluster: AuthorizeEndpointAccess and
+// CreateEndpointAccess fail for a cluster that does not exist yet, and the
+// provider tries each once. On the first up of a stack that creates the
+// cluster, both must take the cluster's own identifier output, which the
+// engine records as a dependency on the cluster; with an existing cluster
+// nothing is waited for.
+func TestTheEndpointWaitsForTheCreatedCluster(t *testing.T) {
+	t.Run("both accounts, first up with a created cluster", func(t *testing.T) {
+		result := run(t, stackConfig(t, "endpoint"))
+		cluster := one(t, result, clusterType, "warehouse-cluster")
+		authorization := one(t, result, endpointAuthorizationType, "managed-endpoint-authorization")
+		access := one(t, result, endpointAccessType, "managed-endpoint")
+		for _, r := range []offline.Resource{authorization, access} {
+			assert.Contains(t, r.Dependencies, cluster.URN, "%s waits for the cluster", r.URN)
+			assert.Equal(t, cluster.Output("clusterIdentifier"), r.String("clusterIdentifier"), "%s names the created cluster", r.URN)
+		}
+	})
+
+	t.Run("producer side serving consumers by values, first up with a created cluster", func(t *testing.T) {
+		values := stackConfig(t, "data-platform")
+		values["studio-redshift:connection"] = config.ConnectionManagedEndpoint
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","vpc":{"cidr":"10.20.0.0/16"},"redshift":{"create":true,"clusterIdentifier":"analytics","database":"dev"}}`
+		values["studio-redshift:consumers"] = `[{"name":"research","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/research","vpc":{"id":"vpc-0d4e5f60718293a4b"}}]`
+		result := runStack(t, "data-platform", values, nil)
+		cluster := one(t, result, clusterType, "warehouse-cluster")
+		authorization := one(t, result, endpointAuthorizationType, "endpoint-333333333333-authorization")
+		assert.Contains(t, authorization.Dependencies, cluster.URN, "the authorization waits for the cluster")
+		assert.Equal(t, "analytics", authorization.String("clusterIdentifier"))
+	})
+
+	t.Run("an existing cluster is named as configured", func(t *testing.T) {
+		values := stackConfig(t, "endpoint")
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","redshift":{"clusterIdentifier":"analytics","database":"dev","port":5439}}`
+		result := run(t, values)
+		assert.Empty(t, result.OfType(clusterType))
+		authorization := one(t, result, endpointAuthorizationType, "managed-endpoint-authorization")
+		assert.Equal(t, "analytics", authorization.String("clusterIdentifier"))
+		for _, dependency := range authorization.Dependencies {
+			assert.NotContains(t, dependency, clusterType, "no cluster to wait for")
+		}
+		assert.Contains(t, one(t, result, endpointAccessType, "managed-endpoint").Dependencies, authorization.URN,
+			"the endpoint still waits for its authorization")
+	})
+}

@@ -76,7 +76,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	clusterGroup, err := clusterSecurityGroup(ctx, cfg, provider, clusterVPC, logs)
+	clusterGroup, clusterID, err := producerCluster(ctx, cfg, provider, clusterVPC, logs)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
 		if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
-			ConsumerAccountID: account, ClusterIdentifier: redshift.ClusterIdentifier, ConsumerVpcIDs: endpointVPCs[account],
+			ConsumerAccountID: account, ClusterIdentifier: clusterID, ConsumerVpcIDs: endpointVPCs[account],
 		}, pulumi.Provider(provider)); err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			pending = append(pending, fmt.Sprintf("the data account has not authorized this account's managed endpoint yet: run the producer stack %s, then this one again", cfg.ProducerStack))
 			break
 		}
-		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil); err != nil {
+		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil, pulumi.String(cfg.Producer.Redshift.ClusterIdentifier)); err != nil {
 			return err
 		}
 	}
