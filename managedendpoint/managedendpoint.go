@@ -193,6 +193,13 @@ func authorize(ctx *pulumi.Context, name, account string, clusterID pulumi.Strin
 // account's managed endpoints.
 type Authorization struct {
 	pulumi.ResourceState
+
+	// Authorized is true once AWS reports the authorization: the provider
+	// reads it back with DescribeEndpointAuthorization after creating it,
+	// and its grantee is then the consumer account. pulumi-aws 6.83.2's
+	// EndpointAuthorization has no status output (account, grantee, grantor,
+	// vpcIds, allowedAllVpcs and endpointCount only).
+	Authorized pulumi.BoolOutput `pulumi:"authorized"`
 }
 
 // AuthorizationArgs are the inputs of NewAuthorization. Create it with the
@@ -213,8 +220,14 @@ func NewAuthorization(ctx *pulumi.Context, name string, args *AuthorizationArgs,
 	if err := ctx.RegisterComponentResource("studioredshift:index:EndpointAuthorization", name, comp, opts...); err != nil {
 		return nil, err
 	}
-	if _, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.ToStringArray(args.ConsumerVpcIDs), pulumi.Parent(comp)); err != nil {
+	authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.ToStringArray(args.ConsumerVpcIDs), pulumi.Parent(comp))
+	if err != nil {
 		return nil, err
 	}
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
+	comp.Authorized = pulumi.All(authorization.ID(), authorization.Grantee).ApplyT(func(values []any) bool {
+		id, _ := values[0].(pulumi.ID)
+		grantee, _ := values[1].(string)
+		return id != "" && grantee == args.ConsumerAccountID
+	}).(pulumi.BoolOutput)
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"authorized": comp.Authorized})
 }

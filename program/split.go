@@ -85,7 +85,8 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	var trusted []pulumi.StringInput
 	var peerings []producer.PeeringSide
 	links := pulumi.Map{}
-	endpointVPCs := map[string][]string{} // account → VPCs, for managed endpoints
+	endpointVPCs := map[string][]string{}              // account → VPCs, for managed endpoints
+	awaitingAuthorization := map[string][]pulumi.Map{} // account → its consumers' link states
 	for _, c := range consumers {
 		trusted = append(trusted, pulumi.String(c.executionRoleArn))
 		state := pulumi.Map{linkTrusted: pulumi.Bool(true), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
@@ -102,21 +103,28 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			peerings = append(peerings, producer.PeeringSide{
 				Key: c.name, RouteTables: clusterVPC.routeTables, ConsumerCIDR: c.cidr, ConnectionID: acceptance.ConnectionID,
 			})
-			state[linkAccepted] = pulumi.Bool(true)
+			// What AWS reports: the consumer side routes only an active peering.
+			state[linkAccepted] = acceptance.Accepted
 		case config.ConnectionManagedEndpoint:
-			if c.accountID != cfg.Producer.AccountID {
-				endpointVPCs[c.accountID] = append(endpointVPCs[c.accountID], c.vpcID)
+			if c.accountID == cfg.Producer.AccountID {
+				state[linkAuthorized] = pulumi.Bool(true) // AWS authorizes only other accounts
+				break
 			}
-			state[linkAuthorized] = pulumi.Bool(true)
+			endpointVPCs[c.accountID] = append(endpointVPCs[c.accountID], c.vpcID)
+			awaitingAuthorization[c.accountID] = append(awaitingAuthorization[c.accountID], state)
 		}
 		links[c.name] = state
 	}
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
-		if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
+		authorization, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
 			ConsumerAccountID: account, ClusterIdentifier: clusterID, ConsumerVpcIDs: endpointVPCs[account],
-		}, pulumi.Provider(provider)); err != nil {
+		}, pulumi.Provider(provider))
+		if err != nil {
 			return err
+		}
+		for _, state := range awaitingAuthorization[account] {
+			state[linkAuthorized] = authorization.Authorized
 		}
 	}
 
