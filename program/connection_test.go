@@ -215,6 +215,20 @@ func TestTheEndpointWaitsForTheCreatedCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("the next up, a user added, leaves the authorization and the endpoint as they are", func(t *testing.T) {
+		first := run(t, stackConfig(t, "endpoint"))
+		next := run(t, withUsers(t, stackConfig(t, "endpoint"), []any{"alice", "bob", "carol"}))
+		assert.Len(t, next.OfType(userProfileType), len(first.OfType(userProfileType))+1, "what changed: one profile more")
+		for _, r := range []struct{ typ, name string }{
+			{endpointAuthorizationType, "managed-endpoint-authorization"},
+			{endpointAccessType, "managed-endpoint"},
+			{clusterType, "warehouse-cluster"},
+		} {
+			assert.Equal(t, one(t, first, r.typ, r.name).Inputs, one(t, next, r.typ, r.name).Inputs,
+				"%s: the identifier output resolves to the same name, so nothing is replaced", r.name)
+		}
+	})
+
 	t.Run("producer side serving consumers by values, first up with a created cluster", func(t *testing.T) {
 		values := stackConfig(t, "data-platform")
 		values["studio-redshift:connection"] = config.ConnectionManagedEndpoint
