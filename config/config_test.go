@@ -531,3 +531,55 @@ func TestParseStackNamespaces(t *testing.T) {
 		assert.True(t, strings.HasPrefix(warnings[1], "aws:region does nothing in this program"), warnings[1])
 	})
 }
+
+// TestRA3Ports: AWS creates an RA3 cluster only on 5431-5455 or 8191-8215,
+// in every connection mode; an existing cluster keeps its port, unless a
+// managed endpoint must reach it.
+func TestRA3Ports(t *testing.T) {
+	tests := []struct {
+		name       string
+		connection string
+		create     bool
+		port       int
+		want       string // a fragment of the error on producer.redshift.port; "" when accepted
+	}{
+		{"created cluster on 5500 with peering", ConnectionPeering, true, 5500, "a new RA3 cluster listens on 5431-5455 or 8191-8215"},
+		{"created cluster on 5500 with the Data API", ConnectionDataAPI, true, 5500, "a new RA3 cluster listens on 5431-5455 or 8191-8215"},
+		{"created cluster on 5500 with a managed endpoint", ConnectionManagedEndpoint, true, 5500, "a new RA3 cluster listens on 5431-5455 or 8191-8215"},
+		{"created cluster just above the first range", ConnectionPeering, true, 5456, "a new RA3 cluster"},
+		{"created cluster just below the second range", ConnectionPeering, true, 8190, "a new RA3 cluster"},
+		{"created cluster on the default port", ConnectionPeering, true, 5439, ""},
+		{"created cluster at the end of the second range", ConnectionDataAPI, true, 8215, ""},
+		{"created cluster at the start of the first range", ConnectionManagedEndpoint, true, 5431, ""},
+		{"existing cluster keeps 5500 with peering", ConnectionPeering, false, 5500, ""},
+		{"existing cluster keeps 5500 with the Data API", ConnectionDataAPI, false, 5500, ""},
+		{"existing cluster on 5500 behind a managed endpoint", ConnectionManagedEndpoint, false, 5500, "Redshift-managed VPC endpoint listens on 5431-5455 or 8191-8215"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := validRaw()
+			raw["connection"] = tt.connection
+			if tt.connection != ConnectionPeering {
+				set(raw, "producer.redshift.securityGroupId", nil)
+				set(raw, "producer.vpc.routeTableIds", nil)
+			}
+			if tt.connection == ConnectionDataAPI {
+				set(raw, "producer.redshift.dbGroups", nil)
+			}
+			if tt.create {
+				greenfield(raw)
+			}
+			set(raw, "producer.redshift.port", tt.port)
+			cfg, err := Parse(encode(t, raw))
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.port, cfg.Producer.Redshift.Port)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "producer.redshift.port: ")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, 1, strings.Count(err.Error(), "producer.redshift.port"), "one message for the port: %s", err)
+		})
+	}
+}

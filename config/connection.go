@@ -22,10 +22,22 @@ const (
 // Connections are the values studio-redshift:connection takes.
 var Connections = []string{ConnectionPeering, ConnectionDataAPI, ConnectionManagedEndpoint}
 
-// managedEndpointPorts are the ports a cluster reached through a
-// Redshift-managed VPC endpoint may listen on (Amazon Redshift management
-// guide, "Working with Redshift-managed VPC endpoints").
-var managedEndpointPorts = [][2]int{{5431, 5455}, {8191, 8215}}
+// ra3Ports are the ports a new RA3 cluster may listen on (Redshift API
+// reference, CreateCluster: Port), and those a cluster reached through a
+// Redshift-managed VPC endpoint must listen on, whatever its age (management
+// guide, "Working with Redshift-managed VPC endpoints"). An existing RA3
+// cluster may keep a port outside them.
+var ra3Ports = [][2]int{{5431, 5455}, {8191, 8215}}
+
+// ra3Port reports whether port is in ra3Ports.
+func ra3Port(port int) bool {
+	for _, ports := range ra3Ports {
+		if ports[0] <= port && port <= ports[1] {
+			return true
+		}
+	}
+	return false
+}
 
 // Peering reports whether the VPCs are peered.
 func (c *Config) Peering() bool { return c.Connection == ConnectionPeering }
@@ -42,11 +54,8 @@ func (c *Config) checkConnection(p *problems) {
 	}
 	r := c.Producer.Redshift
 	if c.Connection == ConnectionManagedEndpoint {
-		inRange := false
-		for _, ports := range managedEndpointPorts {
-			inRange = inRange || (ports[0] <= r.Port && r.Port <= ports[1])
-		}
-		if !inRange {
+		// A created cluster's port is checked with the cluster, in every mode.
+		if !r.Create && !ra3Port(r.Port) {
 			p.add("producer.redshift.port", "%d: a cluster reached through a Redshift-managed VPC endpoint listens on 5431-5455 or 8191-8215; "+
 				"set the cluster's port in that range (an existing cluster's port can be changed with modify-cluster)", r.Port)
 		}

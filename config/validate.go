@@ -408,6 +408,12 @@ func (c *Config) checkRedshift(p *problems) {
 	}
 	if r.Create {
 		forbid(p, "producer.redshift.securityGroupId", r.SecurityGroupID != "", "the program creates the security group of a cluster it creates; remove it")
+		if r.Port >= 1150 && r.Port <= 65535 && !ra3Port(r.Port) {
+			// Redshift CreateCluster, Port: an RA3 cluster listens on
+			// 5431-5455 or 8191-8215; every type a new cluster may use is RA3.
+			p.add("producer.redshift.port", "%d: a new RA3 cluster listens on 5431-5455 or 8191-8215 (AWS refuses any other port when creating it); choose one of those, such as the default %d",
+				r.Port, DefaultRedshiftPort)
+		}
 		switch {
 		case strings.HasPrefix(r.NodeType, "dc2."):
 			p.add("producer.redshift.nodeType", "%q: AWS no longer creates DC2 clusters; use an RA3 node type: %s", r.NodeType, strings.Join(NodeTypes, ", "))

@@ -52,6 +52,10 @@ type ManagedEndpointArgs struct {
 	// in 5431-5455 or 8191-8215, which configuration checks). Required.
 	ClusterIdentifier string
 	Port              int
+	// ClusterID is the same identifier as the authorization and the endpoint
+	// take it: the created cluster's output, so that they wait for the
+	// cluster, or the existing cluster's identifier. Required.
+	ClusterID pulumi.StringInput
 	// EndpointKey tells this consumer's endpoint from others of the same
 	// cluster; it is hashed into the endpoint's name. Required.
 	EndpointKey string
@@ -83,7 +87,7 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 	if args.ProducerAccountID != args.ConsumerAccountID {
 		resourceOwner = pulumi.String(args.ProducerAccountID)
 		if args.ProducerProvider != nil {
-			authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.StringArray{args.ConsumerVpcID}, asProducer...)
+			authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterID, pulumi.StringArray{args.ConsumerVpcID}, asProducer...)
 			if err != nil {
 				return nil, err
 			}
@@ -133,7 +137,7 @@ func NewManagedEndpoint(ctx *pulumi.Context, name string, args *ManagedEndpointA
 
 	access, err := redshift.NewEndpointAccess(ctx, name, &redshift.EndpointAccessArgs{
 		EndpointName:        pulumi.String(EndpointName(args.EndpointKey)),
-		ClusterIdentifier:   pulumi.String(args.ClusterIdentifier),
+		ClusterIdentifier:   args.ClusterID,
 		ResourceOwner:       resourceOwner,
 		SubnetGroupName:     subnets.Name,
 		VpcSecurityGroupIds: pulumi.StringArray{group.ID()},
@@ -168,10 +172,15 @@ func EndpointName(key string) string {
 // cluster: only those VPCs, not every VPC of the account. AWS takes one
 // authorization per account and cluster (EndpointAuthorizationAlreadyExists),
 // so all of an account's VPCs are in it.
-func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpcIDs pulumi.StringArrayInput, opts ...pulumi.ResourceOption) (*redshift.EndpointAuthorization, error) {
+//
+// AuthorizeEndpointAccess fails for a cluster that does not exist yet, and
+// the provider calls it once, without retry
+// (internal/service/redshift/endpoint_authorization.go): clusterID must be
+// the created cluster's output, which orders the authorization after it.
+func authorize(ctx *pulumi.Context, name, account string, clusterID pulumi.StringInput, vpcIDs pulumi.StringArrayInput, opts ...pulumi.ResourceOption) (*redshift.EndpointAuthorization, error) {
 	authorization, err := redshift.NewEndpointAuthorization(ctx, name+"-authorization", &redshift.EndpointAuthorizationArgs{
 		Account:           pulumi.String(account),
-		ClusterIdentifier: pulumi.String(clusterIdentifier),
+		ClusterIdentifier: clusterID,
 		VpcIds:            vpcIDs,
 	}, opts...)
 	if err != nil {
@@ -184,15 +193,25 @@ func authorize(ctx *pulumi.Context, name, account, clusterIdentifier string, vpc
 // account's managed endpoints.
 type Authorization struct {
 	pulumi.ResourceState
+
+	// Authorized is true once AWS reports the authorization: the provider
+	// reads it back with DescribeEndpointAuthorization after creating it,
+	// and its grantee is then the consumer account. pulumi-aws 6.83.2's
+	// EndpointAuthorization has no status output (account, grantee, grantor,
+	// vpcIds, allowedAllVpcs and endpointCount only).
+	Authorized pulumi.BoolOutput `pulumi:"authorized"`
 }
 
 // AuthorizationArgs are the inputs of NewAuthorization. Create it with the
 // producer account's provider (pulumi.Provider).
 type AuthorizationArgs struct {
-	// ConsumerAccountID's VPCs ConsumerVpcIDs may have an endpoint of
-	// ClusterIdentifier. Required.
-	ConsumerAccountID, ClusterIdentifier string
-	ConsumerVpcIDs                       []string
+	// ConsumerAccountID's VPCs ConsumerVpcIDs may have an endpoint of the
+	// cluster ClusterIdentifier: the created cluster's output, so that the
+	// authorization waits for it, or an existing cluster's identifier.
+	// Required.
+	ConsumerAccountID string
+	ClusterIdentifier pulumi.StringInput
+	ConsumerVpcIDs    []string
 }
 
 // NewAuthorization registers the authorization of one consumer account.
@@ -201,8 +220,14 @@ func NewAuthorization(ctx *pulumi.Context, name string, args *AuthorizationArgs,
 	if err := ctx.RegisterComponentResource("studioredshift:index:EndpointAuthorization", name, comp, opts...); err != nil {
 		return nil, err
 	}
-	if _, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.ToStringArray(args.ConsumerVpcIDs), pulumi.Parent(comp)); err != nil {
+	authorization, err := authorize(ctx, name, args.ConsumerAccountID, args.ClusterIdentifier, pulumi.ToStringArray(args.ConsumerVpcIDs), pulumi.Parent(comp))
+	if err != nil {
 		return nil, err
 	}
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
+	comp.Authorized = pulumi.All(authorization.ID(), authorization.Grantee).ApplyT(func(values []any) bool {
+		id, _ := values[0].(pulumi.ID)
+		grantee, _ := values[1].(string)
+		return id != "" && grantee == args.ConsumerAccountID
+	}).(pulumi.BoolOutput)
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"authorized": comp.Authorized})
 }

@@ -72,6 +72,11 @@ type Acceptance struct {
 
 	// ConnectionID is the accepted connection.
 	ConnectionID pulumi.StringOutput `pulumi:"connectionId"`
+	// Accepted is true once AWS reports the connection active: the
+	// accepter's acceptStatus, read back after the acceptance, not the mere
+	// registration of the accepter (a request past its 7 days, or rejected,
+	// never becomes active).
+	Accepted pulumi.BoolOutput `pulumi:"accepted"`
 }
 
 // AcceptanceArgs are the inputs of NewAcceptance. Create it with the
@@ -97,8 +102,10 @@ func NewAcceptance(ctx *pulumi.Context, name string, args *AcceptanceArgs, opts 
 		return nil, fmt.Errorf("peering acceptance: %w", err)
 	}
 	comp.ConnectionID = accepter.ID().ToStringOutput()
+	// EC2 VpcPeeringConnectionStateReason codes: "active" once accepted.
+	comp.Accepted = accepter.AcceptStatus.ApplyT(func(status string) bool { return status == "active" }).(pulumi.BoolOutput)
 	if err := accepterDNS(ctx, name, comp.ConnectionID, parent); err != nil {
 		return nil, err
 	}
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"connectionId": comp.ConnectionID})
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"connectionId": comp.ConnectionID, "accepted": comp.Accepted})
 }

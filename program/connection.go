@@ -23,9 +23,10 @@ type link struct {
 
 // newConnection builds the way from Studio to the cluster that
 // studio-redshift:connection names. Every mode keeps the same per-user chain
-// of roles; they differ in the network path.
+// of roles; they differ in the network path. clusterID is the cluster's
+// identifier, the created cluster's output where the program creates it.
 func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer,
-	studioVPC, clusterVPC *vpc) (*link, error) {
+	studioVPC, clusterVPC *vpc, clusterID pulumi.StringInput) (*link, error) {
 	switch cfg.Connection {
 	case config.ConnectionPeering:
 		peer, err := peering.NewPeering(ctx, "peering", &peering.PeeringArgs{
@@ -52,6 +53,7 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			ProducerAccountID: cfg.Producer.AccountID,
 			ConsumerAccountID: cfg.Consumer.AccountID,
 			ClusterIdentifier: cfg.Producer.Redshift.ClusterIdentifier,
+			ClusterID:         clusterID,
 			Port:              cfg.Producer.Redshift.Port,
 			EndpointKey:       cfg.Consumer.AccountID + "/" + cfg.Consumer.Studio.DomainName,
 			ConsumerVpcID:     studioVPC.id,

@@ -169,6 +169,9 @@ func TestConnectionValidation(t *testing.T) {
 		{"managed endpoint port out of range", "endpoint", func(v map[string]string) {
 			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"port":5439`, `"port":5500`, 1)
 		}, "producer.redshift.port"},
+		{"created cluster on a port RA3 refuses, with peering", "demo", func(v map[string]string) {
+			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"create":true`, `"create":true,"port":5500`, 1)
+		}, "producer.redshift.port"},
 		{"managed endpoint with a DC2 cluster", "endpoint", func(v map[string]string) {
 			v["studio-redshift:producer"] = strings.Replace(v["studio-redshift:producer"], `"ra3.xlplus"`, `"dc2.large"`, 1)
 		}, "producer.redshift.nodeType"},
@@ -192,4 +195,63 @@ func TestConnectionValidation(t *testing.T) {
 			assert.Empty(t, result.Resources(), "nothing is registered")
 		})
 	}
+}
+
+// TestTheEndpointWaitsForTheCreatedCluster: AuthorizeEndpointAccess and
+// CreateEndpointAccess fail for a cluster that does not exist yet, and the
+// provider tries each once. On the first up of a stack that creates the
+// cluster, both must take the cluster's own identifier output, which the
+// engine records as a dependency on the cluster; with an existing cluster
+// nothing is waited for.
+func TestTheEndpointWaitsForTheCreatedCluster(t *testing.T) {
+	t.Run("both accounts, first up with a created cluster", func(t *testing.T) {
+		result := run(t, stackConfig(t, "endpoint"))
+		cluster := one(t, result, clusterType, "warehouse-cluster")
+		authorization := one(t, result, endpointAuthorizationType, "managed-endpoint-authorization")
+		access := one(t, result, endpointAccessType, "managed-endpoint")
+		for _, r := range []offline.Resource{authorization, access} {
+			assert.Contains(t, r.Dependencies, cluster.URN, "%s waits for the cluster", r.URN)
+			assert.Equal(t, cluster.Output("clusterIdentifier"), r.String("clusterIdentifier"), "%s names the created cluster", r.URN)
+		}
+	})
+
+	t.Run("the next up, a user added, leaves the authorization and the endpoint as they are", func(t *testing.T) {
+		first := run(t, stackConfig(t, "endpoint"))
+		next := run(t, withUsers(t, stackConfig(t, "endpoint"), []any{"alice", "bob", "carol"}))
+		assert.Len(t, next.OfType(userProfileType), len(first.OfType(userProfileType))+1, "what changed: one profile more")
+		for _, r := range []struct{ typ, name string }{
+			{endpointAuthorizationType, "managed-endpoint-authorization"},
+			{endpointAccessType, "managed-endpoint"},
+			{clusterType, "warehouse-cluster"},
+		} {
+			assert.Equal(t, one(t, first, r.typ, r.name).Inputs, one(t, next, r.typ, r.name).Inputs,
+				"%s: the identifier output resolves to the same name, so nothing is replaced", r.name)
+		}
+	})
+
+	t.Run("producer side serving consumers by values, first up with a created cluster", func(t *testing.T) {
+		values := stackConfig(t, "data-platform")
+		values["studio-redshift:connection"] = config.ConnectionManagedEndpoint
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","vpc":{"cidr":"10.20.0.0/16"},"redshift":{"create":true,"clusterIdentifier":"analytics","database":"dev"}}`
+		values["studio-redshift:consumers"] = `[{"name":"research","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/research","vpc":{"id":"vpc-0d4e5f60718293a4b"}}]`
+		result := runStack(t, "data-platform", values, nil)
+		cluster := one(t, result, clusterType, "warehouse-cluster")
+		authorization := one(t, result, endpointAuthorizationType, "endpoint-333333333333-authorization")
+		assert.Contains(t, authorization.Dependencies, cluster.URN, "the authorization waits for the cluster")
+		assert.Equal(t, "analytics", authorization.String("clusterIdentifier"))
+	})
+
+	t.Run("an existing cluster is named as configured", func(t *testing.T) {
+		values := stackConfig(t, "endpoint")
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","redshift":{"clusterIdentifier":"analytics","database":"dev","port":5439}}`
+		result := run(t, values)
+		assert.Empty(t, result.OfType(clusterType))
+		authorization := one(t, result, endpointAuthorizationType, "managed-endpoint-authorization")
+		assert.Equal(t, "analytics", authorization.String("clusterIdentifier"))
+		for _, dependency := range authorization.Dependencies {
+			assert.NotContains(t, dependency, clusterType, "no cluster to wait for")
+		}
+		assert.Contains(t, one(t, result, endpointAccessType, "managed-endpoint").Dependencies, authorization.URN,
+			"the endpoint still waits for its authorization")
+	})
 }

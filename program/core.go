@@ -36,12 +36,17 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 	}, pulumi.Provider(provider))
 }
 
-// clusterSecurityGroup is the configured cluster's security group, or the one
-// of the cluster the program creates (with the cluster).
-func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *logbucket.LogBucket) (pulumi.StringInput, error) {
+// producerCluster is the cluster's security group and identifier: the
+// configured ones, or the created cluster's outputs (creating it). What takes
+// the created cluster's identifier output waits for the cluster: the endpoint
+// authorization and the endpoint would otherwise be created beside it, and
+// the provider makes each with one call and no retry
+// (terraform-provider-aws, internal/service/redshift/endpoint_authorization.go,
+// endpoint_access.go), which Redshift refuses for a cluster not yet there.
+func producerCluster(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *logbucket.LogBucket) (group, identifier pulumi.StringInput, err error) {
 	redshift := cfg.Producer.Redshift
 	if !redshift.Create {
-		return pulumi.String(redshift.SecurityGroupID), nil
+		return pulumi.String(redshift.SecurityGroupID), pulumi.String(redshift.ClusterIdentifier), nil
 	}
 	cluster, err := warehouse.NewWarehouse(ctx, "warehouse", &warehouse.WarehouseArgs{
 		VpcID:             clusterVPC.id,
@@ -60,9 +65,9 @@ func clusterSecurityGroup(ctx *pulumi.Context, cfg *config.Config, provider *aws
 		Protect:           cfg.Protect,
 	}, pulumi.Provider(provider))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cluster.SecurityGroupID, nil
+	return cluster.SecurityGroupID, cluster.ClusterIdentifier, nil
 }
 
 // newDataSide is the producer side: the role Studio users assume, the routes

@@ -79,14 +79,14 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	clusterGroup, err := clusterSecurityGroup(ctx, cfg, providers.producer, producerVPC, producerLogs)
+	clusterGroup, clusterID, err := producerCluster(ctx, cfg, providers.producer, producerVPC, producerLogs)
 	if err != nil {
 		return err
 	}
 
 	// Between them: the connection the configuration chooses, the producer
 	// role, and the execution role's permission to assume it.
-	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC)
+	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC, clusterID)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package program
 
 import (
+	"fmt"
+
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/quota"
 )
@@ -27,5 +29,75 @@ func checkQuotas(cfg *config.Config) error {
 		return config.Errorf("consumers", "%d consumers take a producer role each; IAM allows %d roles per account by default, and the account's other roles count too: raise the quota first (up to 5,000)",
 			len(cfg.Consumers), quota.RolesPerAccount)
 	}
+	if cfg.Side == config.SideProducer && cfg.Connection == config.ConnectionManagedEndpoint {
+		// What configuration names now; runProducerSide checks again with
+		// the accounts the consumers' stacks report.
+		consumers := make([]endpointConsumer, len(cfg.Consumers))
+		for i, c := range cfg.Consumers {
+			consumers[i] = endpointConsumer{index: i, account: c.AccountID}
+		}
+		if err := checkEndpointQuotas(cfg, consumers); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// endpointConsumer is one consumer of a managed endpoint, as its quotas count
+// it: consumers[index], in account (empty while its stack has not said).
+type endpointConsumer struct {
+	index   int
+	account string
+}
+
+// raiseRedshiftQuota says how to raise an adjustable Redshift quota.
+const raiseRedshiftQuota = "ask AWS to raise it first (adjustable: Service Quotas console, Amazon Redshift, or the Amazon Redshift Limit Increase Form)"
+
+// checkEndpointQuotas refuses consumers of managed endpoints beyond
+// Redshift's default quotas (management guide, "Quotas and limits in Amazon
+// Redshift"): 5 grantee accounts per cluster, 5 endpoints per authorization
+// (one ML account's), 30 endpoints per cluster. Each consumer has one VPC and
+// creates one endpoint; a consumer in the data account needs no
+// authorization, but its endpoint counts against the cluster's.
+func checkEndpointQuotas(cfg *config.Config, consumers []endpointConsumer) error {
+	cluster := cfg.Producer.Redshift.ClusterIdentifier
+	if len(consumers) > quota.ManagedEndpointsPerCluster {
+		return config.Errorf("consumers", "%d consumers would connect %d managed endpoints to cluster %s; Redshift allows %d per cluster by default (quota \"Redshift-managed VPC endpoints connected to a cluster\"): %s, or serve some consumers from another producer stack with connection peering or dataApi",
+			len(consumers), len(consumers), cluster, quota.ManagedEndpointsPerCluster, raiseRedshiftQuota)
+	}
+	endpointsIn := map[string]int{}
+	var grantees []string
+	for _, c := range consumers {
+		if c.account == "" || c.account == cfg.Producer.AccountID {
+			continue
+		}
+		key := fmt.Sprintf("consumers[%d].accountId", c.index)
+		if endpointsIn[c.account] == 0 {
+			grantees = append(grantees, c.account)
+			if len(grantees) > quota.EndpointGranteesPerCluster {
+				return config.Errorf(key, "%s would be the %dth ML account authorized to reach cluster %s through managed endpoints; Redshift allows %d grantee accounts per cluster by default (quota \"Grantees to cluster accessed through a Redshift-managed VPC endpoint\"): %s, or serve these accounts with connection peering or dataApi from another producer stack",
+					c.account, len(grantees), cluster, quota.EndpointGranteesPerCluster, raiseRedshiftQuota)
+			}
+		}
+		endpointsIn[c.account]++
+		if endpointsIn[c.account] > quota.EndpointsPerAuthorization {
+			return config.Errorf(key, "account %s would have %d managed endpoints of cluster %s, one per consumer; Redshift allows %d per authorization by default (quota \"Redshift-managed VPC endpoints per authorization\"): %s, or put some of these consumers in another account",
+				c.account, endpointsIn[c.account], cluster, quota.EndpointsPerAuthorization, raiseRedshiftQuota)
+		}
+	}
+	return nil
+}
+
+// endpointConsumers are the ready consumers of a producer-side stack, with
+// the accounts their stacks report.
+func endpointConsumers(cfg *config.Config, ready []consumerReady) []endpointConsumer {
+	var out []endpointConsumer
+	for _, c := range ready {
+		for i, listed := range cfg.Consumers {
+			if listed.Name == c.name {
+				out = append(out, endpointConsumer{index: i, account: c.accountID})
+			}
+		}
+	}
+	return out
 }

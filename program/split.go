@@ -64,6 +64,17 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
 		return err
 	}
+	// The consumers first: their stacks' accounts count against the
+	// managed-endpoint quotas, refused before anything is created.
+	consumers, pending, err := readConsumers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Connection == config.ConnectionManagedEndpoint {
+		if err := checkEndpointQuotas(cfg, endpointConsumers(cfg, consumers)); err != nil {
+			return err
+		}
+	}
 	var clusterVPC *vpc
 	if cfg.UsesProducerVPC() {
 		if clusterVPC, err = newVPC(ctx, cfg, producerSpec(cfg, provider)); err != nil {
@@ -74,15 +85,11 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	clusterGroup, err := clusterSecurityGroup(ctx, cfg, provider, clusterVPC, logs)
+	clusterGroup, clusterID, err := producerCluster(ctx, cfg, provider, clusterVPC, logs)
 	if err != nil {
 		return err
 	}
 
-	consumers, pending, err := readConsumers(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	redshift := cfg.Producer.Redshift
 	// One role per consumer, each trusting that consumer's execution role
 	// once it exists, each serving that consumer's namespace of database
@@ -102,7 +109,8 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		links[c.Name] = pulumi.Map{linkTrusted: pulumi.Bool(false), linkAccepted: pulumi.Bool(false), linkAuthorized: pulumi.Bool(false)}
 	}
 	var peerings []producer.PeeringSide
-	endpointVPCs := map[string][]string{} // account → VPCs, for managed endpoints
+	endpointVPCs := map[string][]string{}              // account → VPCs, for managed endpoints
+	awaitingAuthorization := map[string][]pulumi.Map{} // account → its consumers' link states
 	for _, c := range consumers {
 		roles[roleOf[c.name]].ExecutionRoleArn = pulumi.String(c.executionRoleArn)
 		state := links[c.name].(pulumi.Map)
@@ -120,20 +128,27 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			peerings = append(peerings, producer.PeeringSide{
 				Key: c.name, RouteTables: clusterVPC.routeTables, ConsumerCIDR: c.cidr, ConnectionID: acceptance.ConnectionID,
 			})
-			state[linkAccepted] = pulumi.Bool(true)
+			// What AWS reports: the consumer side routes only an active peering.
+			state[linkAccepted] = acceptance.Accepted
 		case config.ConnectionManagedEndpoint:
-			if c.accountID != cfg.Producer.AccountID {
-				endpointVPCs[c.accountID] = append(endpointVPCs[c.accountID], c.vpcID)
+			if c.accountID == cfg.Producer.AccountID {
+				state[linkAuthorized] = pulumi.Bool(true) // AWS authorizes only other accounts
+				break
 			}
-			state[linkAuthorized] = pulumi.Bool(true)
+			endpointVPCs[c.accountID] = append(endpointVPCs[c.accountID], c.vpcID)
+			awaitingAuthorization[c.accountID] = append(awaitingAuthorization[c.accountID], state)
 		}
 	}
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
-		if _, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
-			ConsumerAccountID: account, ClusterIdentifier: redshift.ClusterIdentifier, ConsumerVpcIDs: endpointVPCs[account],
-		}, pulumi.Provider(provider)); err != nil {
+		authorization, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
+			ConsumerAccountID: account, ClusterIdentifier: clusterID, ConsumerVpcIDs: endpointVPCs[account],
+		}, pulumi.Provider(provider))
+		if err != nil {
 			return err
+		}
+		for _, state := range awaitingAuthorization[account] {
+			state[linkAuthorized] = authorization.Authorized
 		}
 	}
 
@@ -268,7 +283,7 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			pending = append(pending, fmt.Sprintf("the data account has not authorized this account's managed endpoint yet: run the producer stack %s, then this one again", cfg.ProducerStack))
 			break
 		}
-		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil); err != nil {
+		if connection, err = newConnection(ctx, cfg, accountProviders{consumer: provider}, studio, consumerVPC, nil, pulumi.String(cfg.Producer.Redshift.ClusterIdentifier)); err != nil {
 			return err
 		}
 	}

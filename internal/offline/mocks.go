@@ -97,6 +97,9 @@ type Mocks struct {
 	// assumedSubnets are the subnets answered without a test's description,
 	// by provider name, in the order they were looked up.
 	assumedSubnets map[string][]string
+	// acceptStatus is what a peering accepter reports: "active" unless a
+	// test says otherwise (WithPeeringAcceptStatus).
+	acceptStatus string
 }
 
 // NewMocks returns empty mocks for a project's stack.
@@ -104,6 +107,7 @@ func NewMocks(project, stack string) *Mocks {
 	return &Mocks{
 		project: project, stack: stack, providers: map[string]provider{}, stackOutputs: map[string]map[string]any{},
 		vpcs: map[string]Vpc{}, subnets: map[string]Subnet{}, lastVpc: map[string]string{}, assumedSubnets: map[string][]string{}, vpcEndpoints: map[string]VpcEndpoint{},
+		acceptStatus: "active",
 	}
 }
 
@@ -450,6 +454,13 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		set("port", 5439)
 		return name
 	case "aws:redshift/endpointAuthorization:EndpointAuthorization":
+		// What the provider reads back with DescribeEndpointAuthorization
+		// (the resource has no status output in pulumi-aws 6.83.2).
+		vpcs, _ := r.Input("vpcIds").([]any)
+		set("grantee", r.String("account"))
+		set("grantor", r.Account)
+		set("allowedAllVpcs", len(vpcs) == 0)
+		set("endpointCount", 0)
 		return r.String("account") + ":" + r.String("clusterIdentifier")
 	case "aws:sagemaker/featureGroup:FeatureGroup":
 		name := r.String("featureGroupName")
@@ -481,7 +492,7 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 		set("acceptStatus", "pending-acceptance")
 		return id
 	case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
-		set("acceptStatus", "active")
+		set("acceptStatus", m.acceptStatus)
 		return r.String("vpcPeeringConnectionId")
 	case "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions":
 		return r.String("vpcPeeringConnectionId")

@@ -31,6 +31,13 @@ var environment sync.Mutex
 // Option adjusts a run.
 type Option func(*Mocks)
 
+// WithPeeringAcceptStatus makes every peering accepter report status, as
+// EC2 does for a request it has not made active ("pending-acceptance",
+// "expired", "rejected", "failed").
+func WithPeeringAcceptStatus(status string) Option {
+	return func(m *Mocks) { m.acceptStatus = status }
+}
+
 // WithStackReference makes a StackReference to stack see these outputs.
 func WithStackReference(stack string, outputs map[string]any) Option {
 	return func(m *Mocks) { m.stackOutputs[stack] = outputs }

@@ -34,8 +34,9 @@ type Quota struct {
 
 // The AWS pages that state the default quotas.
 const (
-	vpcQuotas = "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"
-	iamQuotas = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
+	vpcQuotas      = "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"
+	redshiftQuotas = "https://docs.aws.amazon.com/redshift/latest/mgmt/amazon-redshift-limits.html"
+	iamQuotas      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
 	// SageMaker API reference, UserSettings.SecurityGroups: at most 5 per
 	// app, one of them SageMaker's own for the home EFS.
 	studioGroups = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UserSettings.html"
@@ -104,6 +105,21 @@ var quotaRules = []quotaRule{
 		name: "IAM roles per account", limit: quota.RolesPerAccount, source: iamQuotas,
 		key:     "consumers (one producer role each; the quota can be raised to 5,000); consumer.studio.userProfiles take none",
 		measure: countBy("aws:iam/role:Role", "", nil),
+	},
+	{
+		name: "grantee accounts per cluster (managed endpoints)", limit: quota.EndpointGranteesPerCluster, source: redshiftQuotas,
+		key:     "consumers[].accountId (one authorization per ML account other than the data account)",
+		measure: countBy("aws:redshift/endpointAuthorization:EndpointAuthorization", "clusterIdentifier", nil),
+	},
+	{
+		name: "managed endpoints per cluster", limit: quota.ManagedEndpointsPerCluster, source: redshiftQuotas,
+		key:     "consumers (one endpoint each)",
+		measure: managedEndpointsPerCluster,
+	},
+	{
+		name: "managed endpoints per authorization", limit: quota.EndpointsPerAuthorization, source: redshiftQuotas,
+		key:     "consumers[].accountId (one endpoint per consumer of the account)",
+		measure: endpointsPerAuthorization,
 	},
 	{
 		name: "role trust policy length (characters)", limit: quota.TrustPolicyLength, source: iamQuotas,
@@ -334,4 +350,35 @@ func networkInterfaces(all []offline.Resource, _ namer) map[string]usage {
 		}
 	}
 	return out
+}
+
+// managedEndpointsPerCluster counts, per cluster, the endpoints the stack
+// creates, and in the data account those its authorizations admit: each
+// authorized VPC is one consumer's, which creates one endpoint in its own
+// stack.
+func managedEndpointsPerCluster(all []offline.Resource, _ namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		switch r.Type {
+		case "aws:redshift/endpointAccess:EndpointAccess":
+			counts[[2]string{r.Provider, "cluster " + r.String("clusterIdentifier")}]++
+		case "aws:redshift/endpointAuthorization:EndpointAuthorization":
+			vpcs, _ := r.Input("vpcIds").([]any)
+			counts[[2]string{r.Provider, "cluster " + r.String("clusterIdentifier") + ", authorized"}] += len(vpcs)
+		}
+	}
+	return highest(counts)
+}
+
+// endpointsPerAuthorization counts the VPCs each authorization admits, one
+// consumer's endpoint each.
+func endpointsPerAuthorization(all []offline.Resource, _ namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		if r.Type == "aws:redshift/endpointAuthorization:EndpointAuthorization" {
+			vpcs, _ := r.Input("vpcIds").([]any)
+			counts[[2]string{r.Provider, "authorization of " + r.String("account")}] = len(vpcs)
+		}
+	}
+	return highest(counts)
 }

@@ -30,3 +30,16 @@ const (
 	SageMakerDomainGroups = 2
 	SageMakerAppGroups    = 1
 )
+
+// Amazon Redshift quotas of managed VPC endpoints, each adjustable,
+// https://docs.aws.amazon.com/redshift/latest/mgmt/amazon-redshift-limits.html.
+const (
+	// "Grantees to cluster accessed through a Redshift-managed VPC
+	// endpoint": the accounts a cluster's owner may authorize.
+	EndpointGranteesPerCluster = 5
+	// "Redshift-managed VPC endpoints connected to a cluster".
+	ManagedEndpointsPerCluster = 30
+	// "Redshift-managed VPC endpoints per authorization": the endpoints one
+	// authorized account may create.
+	EndpointsPerAuthorization = 5
+)
