@@ -52,7 +52,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
+	if _, err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
 		return err
 	}
 	// The consumers, and what the overlap rule refuses of them, before any
@@ -207,14 +207,15 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExisting(ctx, cfg, accountProviders{consumer: provider}); err != nil {
+	found, err := checkExisting(ctx, cfg, accountProviders{consumer: provider})
+	if err != nil {
 		return err
 	}
 	s3PrefixList, err := existingS3Gateway(ctx, cfg, provider)
 	if err != nil {
 		return err
 	}
-	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, provider))
+	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, provider, found.consumerZones))
 	if err != nil {
 		return err
 	}
