@@ -429,6 +429,14 @@ func (p problems) err() error {
 	return errors.New("invalid " + Project + " configuration:\n  " + strings.Join(p, "\n  "))
 }
 
+// errOrNil is err, or nil when nothing was found.
+func (p problems) errOrNil() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p.err()
+}
+
 // Errorf reports a problem with the value of key found after validation, for
 // example by looking up what the key names in an account, in the same form as
 // validation's own errors.

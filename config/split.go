@@ -194,6 +194,7 @@ func (c *Config) checkSide(p *problems) {
 // checkConsumers validates a producer-side stack's consumers.
 func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 	seen := map[string]bool{}
+	peered := peeredRanges{producer: producerCIDR}
 	for i, consumer := range c.Consumers {
 		key := fmt.Sprintf("consumers[%d]", i)
 		switch {
@@ -222,9 +223,7 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 		}
 		checkID(p, key+".vpc.id", "vpc", consumer.VPC.ID)
 		if c.Peering() {
-			if block := checkCIDR(p, key+".vpc.cidr", consumer.VPC.CIDR); block.IsValid() && producerCIDR.IsValid() && block.Overlaps(producerCIDR) {
-				p.add(key+".vpc.cidr", overlapMessage, block, producerCIDR)
-			}
+			peered.check(p, key+".vpc.cidr", i, consumer.Name, checkCIDR(p, key+".vpc.cidr", consumer.VPC.CIDR))
 			if consumer.PeeringConnectionID != "" && !peeringIDPattern.MatchString(consumer.PeeringConnectionID) {
 				p.add(key+".peeringConnectionId", "%q is not a VPC peering connection ID (pcx- and 8 or 17 hex digits)", consumer.PeeringConnectionID)
 			}
@@ -241,17 +240,79 @@ func ValidConsumerName(name string) bool { return consumerNamePattern.MatchStrin
 const overlapMessage = "%s overlaps producer.vpc.cidr %s; VPC peering cannot route between overlapping ranges: " +
 	"choose other ranges, or connection " + ConnectionDataAPI + " or " + ConnectionManagedEndpoint + ", which need no route"
 
+// consumerOverlapMessage says why two peered consumers' ranges must not
+// overlap: the producer routes each consumer's range to its peering and
+// admits it to the cluster, and AWS refuses a second route to the same
+// destination in a route table (RouteAlreadyExists) and a second identical
+// ingress rule (InvalidPermission.Duplicate), so the producer stack would
+// fail for every consumer.
+const consumerOverlapMessage = "%s overlaps consumers[%d] (%s) %s; the producer routes each peered consumer's range to its own peering " +
+	"and one route table cannot send one range down two peerings: give one of the VPCs another range, or serve the teams whose ranges overlap " +
+	"from a producer-side stack of connection " + ConnectionManagedEndpoint + " or " + ConnectionDataAPI + ", which need no route"
+
+// peeredRanges is the one overlap rule of peering: a peered consumer's range
+// overlaps neither the producer's nor another peered consumer's.
+type peeredRanges struct {
+	producer netip.Prefix
+	seen     []peeredRange
+}
+
+type peeredRange struct {
+	index int
+	name  string
+	block netip.Prefix
+}
+
+// check refuses, under key, a consumer's range that overlaps the producer's
+// or an earlier consumer's; an invalid block was reported where it was
+// parsed.
+func (r *peeredRanges) check(p *problems, key string, index int, name string, block netip.Prefix) {
+	if !block.IsValid() {
+		return
+	}
+	if r.producer.IsValid() && block.Overlaps(r.producer) {
+		p.add(key, overlapMessage, block, r.producer)
+	}
+	for _, earlier := range r.seen {
+		if block.Overlaps(earlier.block) {
+			p.add(key, consumerOverlapMessage, block, earlier.index, earlier.name, earlier.block)
+			break // naming the first is enough to act on
+		}
+	}
+	r.seen = append(r.seen, peeredRange{index: index, name: name, block: block})
+}
+
 // CheckPeeredCIDR refuses, by key, a consumer VPC a peering cannot route to:
-// for a consumer whose range is only known from its stack's outputs.
+// for a consumer-side stack, which learns the producer's range from the
+// producer stack's outputs.
 func CheckPeeredCIDR(key, consumerCIDR, producerCIDR string) error {
 	var p problems
 	consumerBlock := checkCIDR(&p, key, consumerCIDR)
-	producerBlock := checkCIDR(&p, "producer.vpc.cidr", producerCIDR)
-	if consumerBlock.IsValid() && producerBlock.IsValid() && consumerBlock.Overlaps(producerBlock) {
-		p.add(key, overlapMessage, consumerBlock, producerBlock)
+	peered := peeredRanges{producer: checkCIDR(&p, "producer.vpc.cidr", producerCIDR)}
+	peered.check(&p, key, 0, "", consumerBlock)
+	return p.errOrNil()
+}
+
+// PeeredConsumer is one consumer a producer-side stack peers with, as the
+// overlap rule sees it.
+type PeeredConsumer struct {
+	// Key names where the range comes from: consumers[1].vpc.cidr, or for a
+	// consumer read from its stack, the stack output.
+	Key string
+	// Index is the consumer's place in consumers.
+	Index int
+	Name  string
+	CIDR  string
+}
+
+// CheckPeeredConsumers refuses, by key, the peered consumers whose ranges
+// overlap the producer's or each other's: for a producer-side stack whose
+// consumers' ranges come, in part, from their stacks' outputs.
+func CheckPeeredConsumers(producerCIDR string, consumers []PeeredConsumer) error {
+	var p problems
+	peered := peeredRanges{producer: checkCIDR(&p, "producer.vpc.cidr", producerCIDR)}
+	for _, consumer := range consumers {
+		peered.check(&p, consumer.Key, consumer.Index, consumer.Name, checkCIDR(&p, consumer.Key, consumer.CIDR))
 	}
-	if len(p) > 0 {
-		return p.err()
-	}
-	return nil
+	return p.errOrNil()
 }

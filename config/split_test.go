@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,6 +62,14 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 			"peeringConnectionId": "pcx-0e5f60718293a4b5c",
 		}
 	}
+	teamC := func(cidr string) map[string]any {
+		return map[string]any{
+			"name": "ml-team-c", "accountId": "444444444444",
+			"executionRoleArn":    "arn:aws:iam::444444444444:role/studio-execution",
+			"vpc":                 map[string]any{"id": "vpc-0f60718293a4b5c6d", "cidr": cidr},
+			"peeringConnectionId": "pcx-0f60718293a4b5c6d",
+		}
+	}
 	assertRejections(t, []rejection{
 		{"unknown side", func(r map[string]any) { r["side"] = "data" }, "side", "use one of both, producer, consumer"},
 		{"consumer side without its producer stack", func(r map[string]any) { consumerSide(r); delete(r, "producerStack") }, "producerStack", "is required for side consumer"},
@@ -105,6 +114,14 @@ func TestParseRejectsSplitMistakes(t *testing.T) {
 			c["vpc"].(map[string]any)["cidr"] = "10.20.0.0/16"
 			given(r, c)
 		}, "consumers[0].vpc.cidr", "overlaps producer.vpc.cidr"},
+		{"two peered consumers with one range", func(r map[string]any) {
+			producerSide(r)
+			r["consumers"] = []any{map[string]any{"name": "ml-team-a", "stack": "ml-team-a"}, teamB(), teamC("10.30.0.0/16")}
+		}, "consumers[2].vpc.cidr", "10.30.0.0/16 overlaps consumers[1] (ml-team-b) 10.30.0.0/16"},
+		{"a peered consumer's range inside another's", func(r map[string]any) {
+			producerSide(r)
+			r["consumers"] = []any{teamB(), teamC("10.30.128.0/20")}
+		}, "consumers[1].vpc.cidr", "10.30.128.0/20 overlaps consumers[0] (ml-team-b) 10.30.0.0/16"},
 		{"malformed peering ID", func(r map[string]any) { c := teamB(); c["peeringConnectionId"] = "pcx-1"; given(r, c) }, "consumers[0].peeringConnectionId", "not a VPC peering connection ID"},
 	})
 }
@@ -191,4 +208,35 @@ func TestCheckDBUserNames(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "consumer.studio.userProfiles[1]:")
 	assert.Contains(t, err.Error(), "65 characters; GetClusterCredentials takes at most 64: use a profile name of at most 54 characters")
+}
+
+// TestOverlappingConsumersNeedNoRouteOutsidePeering: the Data API and a
+// managed endpoint route nothing, so teams whose VPCs share a range are
+// served side by side; peering refuses them and says where to turn.
+func TestOverlappingConsumersNeedNoRouteOutsidePeering(t *testing.T) {
+	consumers := func(connection string) map[string]any {
+		raw := validRaw()
+		producerSide(raw)
+		raw["connection"] = connection
+		var list []any
+		for i, account := range []string{"333333333333", "444444444444"} {
+			list = append(list, map[string]any{
+				"name": fmt.Sprintf("ml-team-%d", i), "accountId": account,
+				"executionRoleArn": "arn:aws:iam::" + account + ":role/studio-execution",
+				"vpc":              map[string]any{"id": fmt.Sprintf("vpc-0d4e5f60718293a4%d", i), "cidr": "10.10.0.0/16"},
+			})
+		}
+		raw["consumers"] = list
+		return raw
+	}
+	for _, connection := range []string{ConnectionDataAPI, ConnectionManagedEndpoint} {
+		raw := consumers(connection)
+		raw["producer"] = map[string]any{"accountId": "111111111111", "redshift": map[string]any{"clusterIdentifier": "analytics", "database": "dev"}}
+		_, err := Parse(encode(t, raw))
+		assert.NoError(t, err, "%s: overlapping consumers need no route", connection)
+	}
+	_, err := Parse(encode(t, consumers(ConnectionPeering)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumers[1].vpc.cidr: 10.10.0.0/16 overlaps consumers[0] (ml-team-0) 10.10.0.0/16")
+	assert.Contains(t, err.Error(), "connection managedEndpoint or dataApi")
 }

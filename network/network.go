@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -115,6 +116,10 @@ type NetworkArgs struct {
 	FlowLogRetentionDays int
 	// Partition, Region and Account scope the flow log role's trust. Required.
 	Partition, Region, Account string
+	// Zones are the private subnets' availability zones by name, SubnetCount
+	// of them, for a side whose services are not offered in every zone.
+	// Optional: default the region's first SubnetCount zones by name.
+	Zones []string
 }
 
 // NewNetwork registers the VPC and everything in it.
@@ -126,9 +131,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	parent := pulumi.Parent(comp)
 	tags := func(suffix string) pulumi.StringMap { return pulumi.StringMap{"Name": pulumi.String(name + suffix)} }
 
-	zones, err := availabilityZones(ctx, comp, args.SubnetCount)
-	if err != nil {
-		return nil, err
+	zones := args.Zones
+	if len(zones) == 0 {
+		var err error
+		if zones, err = availabilityZones(ctx, comp, args.SubnetCount); err != nil {
+			return nil, err
+		}
+	} else if len(zones) != args.SubnetCount {
+		return nil, fmt.Errorf("%d zones given for %d subnets", len(zones), args.SubnetCount)
 	}
 	blocks := args.SubnetCount
 	if args.NatGateway {
@@ -221,23 +231,50 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	})
 }
 
-// availabilityZones returns the first count zones of the region that need no
-// opt-in (so no Local or Wavelength Zones), sorted by name.
-func availabilityZones(ctx *pulumi.Context, comp *Network, count int) ([]string, error) {
+// Zone is an availability zone: its name, which each account maps to a
+// location of its own, and its ID, the same location in every account (AWS
+// RAM, "Availability Zone IDs for your AWS resources").
+type Zone struct{ Name, ID string }
+
+// AvailableZones looks up the region's zones that need no opt-in (so no
+// Local or Wavelength Zones), sorted by name, with the account of the
+// invoke's provider.
+func AvailableZones(ctx *pulumi.Context, opts ...pulumi.InvokeOption) ([]Zone, error) {
 	found, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
 		State: pulumi.StringRef("available"),
 		Filters: []aws.GetAvailabilityZonesFilter{
 			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
 		},
-	}, pulumi.Parent(comp))
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("availability zones: %w", err)
 	}
-	zones := slices.Sorted(slices.Values(found.Names))
-	if len(zones) < count {
-		return nil, fmt.Errorf("the region has %d availability zones, fewer than the %d subnets asked for; lower subnetCount", len(zones), count)
+	if len(found.Names) != len(found.ZoneIds) {
+		return nil, fmt.Errorf("availability zones: %d names for %d zone IDs", len(found.Names), len(found.ZoneIds))
 	}
-	return zones[:count], nil
+	zones := make([]Zone, len(found.Names))
+	for i, name := range found.Names {
+		zones[i] = Zone{Name: name, ID: found.ZoneIds[i]}
+	}
+	slices.SortFunc(zones, func(a, b Zone) int { return strings.Compare(a.Name, b.Name) })
+	return zones, nil
+}
+
+// availabilityZones returns the names of the first count zones of
+// AvailableZones.
+func availabilityZones(ctx *pulumi.Context, comp *Network, count int) ([]string, error) {
+	found, err := AvailableZones(ctx, pulumi.Parent(comp))
+	if err != nil {
+		return nil, err
+	}
+	if len(found) < count {
+		return nil, fmt.Errorf("the region has %d availability zones, fewer than the %d subnets asked for; lower subnetCount", len(found), count)
+	}
+	zones := make([]string, count)
+	for i := range zones {
+		zones[i] = found[i].Name
+	}
+	return zones, nil
 }
 
 // newNatGateway gives the private subnets a way out: one NAT gateway in a

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 )
 
@@ -56,12 +57,69 @@ func TestDemoEveryResourceSitsInItsAccount(t *testing.T) {
 
 func TestDemoLooksUpZonesWithEachSidesProvider(t *testing.T) {
 	result := run(t, demoConfig(t))
-	var providers []string
+	var zoneLookups []string
+	services := 0
 	for _, invoke := range result.Invokes() {
-		assert.Equal(t, "aws:index/getAvailabilityZones:getAvailabilityZones", invoke.Token)
-		providers = append(providers, invoke.Provider)
+		switch invoke.Token {
+		case "aws:index/getAvailabilityZones:getAvailabilityZones":
+			zoneLookups = append(zoneLookups, invoke.Provider)
+		case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+			assert.Equal(t, "consumer", invoke.Provider, "the consumer's endpoint services, in its account")
+			services++
+		default:
+			t.Errorf("unexpected lookup %s", invoke.Token)
+		}
 	}
-	assert.ElementsMatch(t, []string{"consumer", "producer"}, providers)
+	assert.ElementsMatch(t, []string{"consumer", "producer"}, zoneLookups, "one zone lookup per side")
+	interfaces := 0
+	for _, endpoint := range result.OfType(endpointType) {
+		if endpoint.String("vpcEndpointType") == "Interface" {
+			interfaces++
+		}
+	}
+	assert.Equal(t, interfaces, services, "one lookup per interface endpoint service")
+}
+
+// TestGreenfieldZonesOfferEveryEndpointService: us-east-1c is use1-az3 in
+// the mocks, where SageMaker's endpoint services are not offered, so three
+// consumer subnets go to a, b and d, while the producer, which needs no
+// interface endpoint, keeps the first three zones.
+func TestGreenfieldZonesOfferEveryEndpointService(t *testing.T) {
+	values := withConsumer(t, demoConfig(t), func(c map[string]any) { c["vpc"].(map[string]any)["subnetCount"] = 3 })
+	var producer map[string]any
+	require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:producer"]), &producer))
+	producer["vpc"].(map[string]any)["subnetCount"] = 3
+	text, err := json.Marshal(producer)
+	require.NoError(t, err)
+	values["studio-redshift:producer"] = string(text)
+	result := run(t, values)
+	zonesOf := func(component string) []string {
+		var zones []string
+		for _, subnet := range inComponent(result, subnetType, component) {
+			if strings.Contains(subnet.Name, "-private-") {
+				zones = append(zones, subnet.String("availabilityZone"))
+			}
+		}
+		return zones
+	}
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1d"}, zonesOf("consumer-network"), "never use1-az3")
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, zonesOf("producer-network"))
+	for _, zone := range zonesOf("consumer-network") {
+		for _, service := range []string{"com.amazonaws.us-east-1.sagemaker.api", "aws.sagemaker.us-east-1.studio", "com.amazonaws.us-east-1.redshift-data"} {
+			assert.Contains(t, offline.EndpointServiceZones("us-east-1", service), zone, "%s offers %s", zone, service)
+		}
+	}
+
+	// Six subnets would need six zones that offer every service; us-east-1
+	// has five: refused by key before anything is registered.
+	values = withConsumer(t, demoConfig(t), func(c map[string]any) { c["vpc"].(map[string]any)["subnetCount"] = 6 })
+	failed, err := offline.Run(Run, config.Project, "demo", values)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumer.vpc.subnetCount: is 6, but only 5 of us-east-1's zones offer every interface endpoint service")
+	assert.Contains(t, err.Error(), "us-east-1c (use1-az3) lacks com.amazonaws.us-east-1.sagemaker.api, com.amazonaws.us-east-1.sagemaker.runtime, aws.sagemaker.us-east-1.studio")
+	for _, r := range failed.Resources() {
+		assert.False(t, r.InAWS(), "nothing of AWS is registered: %s", r.URN)
+	}
 }
 
 func TestDemoSubnetsFitTheVPCInDistinctZones(t *testing.T) {
@@ -355,7 +413,9 @@ func TestClusterCreatedInAnExistingVPC(t *testing.T) {
 		one(t, result, ingressType, "producer-cluster-ingress").String("securityGroupId"))
 	assert.Empty(t, result.OfType(vpcType), "the existing VPCs are used as they are")
 	for _, invoke := range result.Invokes() {
-		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", invoke.Token, "no zone lookup without a VPC to create")
+		if invoke.Token == "aws:index/getAvailabilityZones:getAvailabilityZones" {
+			assert.Equal(t, "consumer", invoke.Provider, "the producer creates no VPC, so it looks up no zones; the consumer's endpoint services do")
+		}
 	}
 
 	// An S3 gateway endpoint of its own on the configured route tables,

@@ -48,6 +48,12 @@ func TestLookupsRefuseWhatAWSWouldRefuseLater(t *testing.T) {
 			offline.WithSubnet(devSubnetA, offline.Subnet{VpcID: devConsumerVpc, Zone: "us-east-1a"}),
 			offline.WithSubnet(devSubnetB, offline.Subnet{VpcID: devConsumerVpc, Zone: "us-east-1a"}),
 		}, "consumer.vpc.subnetIds[1]", devSubnetB + " is in us-east-1a like subnetIds[0]; interface endpoints take one subnet per availability zone"},
+		{"a subnet where SageMaker's endpoint services are not offered", false, []offline.Option{
+			offline.WithSubnet(devSubnetA, offline.Subnet{VpcID: devConsumerVpc, Zone: "us-east-1a"}),
+			offline.WithSubnet(devSubnetB, offline.Subnet{VpcID: devConsumerVpc, Zone: "us-east-1c"}),
+		}, "consumer.vpc.subnetIds[1]", devSubnetB + " is in us-east-1c (use1-az3), where com.amazonaws.us-east-1.sagemaker.api, " +
+			"com.amazonaws.us-east-1.sagemaker.runtime, aws.sagemaker.us-east-1.studio are not offered; every interface endpoint takes a subnet in each of consumer.vpc.subnetIds, " +
+			"so name subnets in zones that offer all of them: us-east-1a (use1-az1), us-east-1b (use1-az2), us-east-1d (use1-az4), us-east-1e (use1-az5), us-east-1f (use1-az6)"},
 		{"a subnet of another VPC", false, []offline.Option{
 			offline.WithSubnet(devSubnetB, offline.Subnet{VpcID: "vpc-0ffffffffffffffff", Zone: "us-east-1c"}),
 		}, "consumer.vpc.subnetIds[1]", devSubnetB + " is in vpc-0ffffffffffffffff, not in consumer.vpc.id " + devConsumerVpc},
@@ -93,13 +99,17 @@ func TestLookupsUseEachAccountsProvider(t *testing.T) {
 	for _, invoke := range result.Invokes() {
 		lookups = append(lookups, lookup{invoke.Token, invoke.Provider})
 	}
-	assert.Equal(t, []lookup{
+	expected := []lookup{{"aws:index/getAvailabilityZones:getAvailabilityZones", "consumer"}}
+	for range config.DefaultEndpoints {
+		expected = append(expected, lookup{"aws:ec2/getVpcEndpointService:getVpcEndpointService", "consumer"})
+	}
+	assert.Equal(t, append(expected, []lookup{
 		{"aws:ec2/getVpc:getVpc", "consumer"},
 		{"aws:ec2/getSubnet:getSubnet", "consumer"},
 		{"aws:ec2/getSubnet:getSubnet", "consumer"},
 		{"aws:ec2/getVpc:getVpc", "producer"},
 		{"aws:ec2/getSubnet:getSubnet", "producer"},
-	}, lookups, "the consumer's VPC and subnets through the consumer provider, the producer's through the producer's")
+	}...), lookups, "the consumer's zones and endpoint services, VPC and subnets through the consumer provider, the producer's through the producer's")
 }
 
 func TestMockedZonesPerRegion(t *testing.T) {

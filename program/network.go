@@ -31,13 +31,14 @@ func (v *vpc) routeTableIDs() pulumi.StringArray {
 }
 
 // consumerSpec and producerSpec say what configuration says of each side's VPC.
-func consumerSpec(cfg *config.Config, provider *aws.Provider) vpcSpec {
+// zones are the consumer zones the lookups chose (checkExisting).
+func consumerSpec(cfg *config.Config, provider *aws.Provider, zones []string) vpcSpec {
 	v := cfg.Consumer.VPC
 	return vpcSpec{
 		side: "consumer", account: cfg.Consumer.AccountID, provider: provider,
 		id: v.ID, cidr: v.CIDR, greenfield: v.Greenfield,
 		subnetIDs: v.SubnetIDs, routeTableIDs: v.RouteTableIDs,
-		natGateway: v.NatGateway,
+		natGateway: v.NatGateway, zones: zones,
 	}
 }
 
@@ -60,6 +61,9 @@ type vpcSpec struct {
 	subnetIDs, routeTableIDs []string
 	greenfield               config.Greenfield
 	natGateway, s3Gateway    bool
+	// zones are a created VPC's subnet zones by name, when its services
+	// limit them (endpointZones); nil lets the network take the region's first.
+	zones []string
 }
 
 // newVPC returns the configured VPC, or creates one when no id is configured.
@@ -76,6 +80,7 @@ func newVPC(ctx *pulumi.Context, cfg *config.Config, spec vpcSpec) (*vpc, error)
 		Partition:            cfg.Partition(),
 		Region:               cfg.Region,
 		Account:              spec.account,
+		Zones:                spec.zones,
 	}, pulumi.Provider(spec.provider))
 	if err != nil {
 		return nil, err

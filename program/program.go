@@ -46,7 +46,8 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExisting(ctx, cfg, providers); err != nil {
+	found, err := checkExisting(ctx, cfg, providers)
+	if err != nil {
 		return err
 	}
 
@@ -58,7 +59,7 @@ func Run(ctx *pulumi.Context) error {
 	}
 
 	// The ML account: Studio in its private VPC.
-	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, providers.consumer))
+	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, providers.consumer, found.consumerZones))
 	if err != nil {
 		return err
 	}

@@ -61,11 +61,12 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
+	if _, err := checkExisting(ctx, cfg, accountProviders{producer: provider}); err != nil {
 		return err
 	}
-	// The consumers first: their stacks' accounts count against the
-	// managed-endpoint quotas, refused before anything is created.
+	// The consumers first: what the overlap rule refuses of them, and their
+	// stacks' accounts, which count against the managed-endpoint quotas, are
+	// refused before any resource of AWS is registered.
 	consumers, pending, err := readConsumers(ctx, cfg)
 	if err != nil {
 		return err
@@ -196,10 +197,12 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []string, error) {
 	var ready []consumerReady
 	var pending []string
-	for _, c := range cfg.Consumers {
+	var peered []config.PeeredConsumer // every ready consumer's range, for the one overlap rule
+	for i, c := range cfg.Consumers {
 		if c.Stack == "" {
 			ready = append(ready, consumerReady{name: c.Name, accountID: c.AccountID, executionRoleArn: c.ExecutionRoleArn,
 				vpcID: c.VPC.ID, cidr: c.VPC.CIDR, peeringID: c.PeeringConnectionID})
+			peered = append(peered, config.PeeredConsumer{Key: fmt.Sprintf("consumers[%d].vpc.cidr", i), Index: i, Name: c.Name, CIDR: c.VPC.CIDR})
 			continue
 		}
 		ref, err := pulumi.NewStackReference(ctx, "consumer-"+c.Name, &pulumi.StackReferenceArgs{Name: pulumi.String(c.Stack)})
@@ -219,12 +222,19 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 			continue
 		}
 		consumer := consumerReady{name: c.Name, executionRoleArn: values[0], accountID: values[1], vpcID: values[2], cidr: values[3], peeringID: values[4]}
-		if cfg.Peering() {
-			if err := config.CheckPeeredCIDR(fmt.Sprintf("consumers (%s, from its stack's consumerVpcCidr)", c.Name), consumer.cidr, cfg.Producer.VPC.CIDR); err != nil {
-				return nil, nil, err
-			}
-		}
+		peered = append(peered, config.PeeredConsumer{
+			Key: fmt.Sprintf("consumers[%d] (%s, its stack %s's consumerVpcCidr)", i, c.Name, c.Stack), Index: i, Name: c.Name, CIDR: consumer.cidr,
+		})
 		ready = append(ready, consumer)
+	}
+	// Peering routes each range to its own peering and admits it to the
+	// cluster: ranges that overlap the producer's or each other's fail the
+	// producer stack at apply, for every consumer. The Data API and managed
+	// endpoints route nothing, so overlapping teams are fine there.
+	if cfg.Peering() {
+		if err := config.CheckPeeredConsumers(cfg.Producer.VPC.CIDR, peered); err != nil {
+			return nil, nil, err
+		}
 	}
 	return ready, pending, nil
 }
@@ -243,14 +253,15 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExisting(ctx, cfg, accountProviders{consumer: provider}); err != nil {
+	found, err := checkExisting(ctx, cfg, accountProviders{consumer: provider})
+	if err != nil {
 		return err
 	}
 	s3PrefixList, err := existingS3Gateway(ctx, cfg, provider)
 	if err != nil {
 		return err
 	}
-	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, provider))
+	consumerVPC, err := newVPC(ctx, cfg, consumerSpec(cfg, provider, found.consumerZones))
 	if err != nil {
 		return err
 	}

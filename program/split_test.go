@@ -445,3 +445,46 @@ func TestAProfileTooLongForItsNamespace(t *testing.T) {
 		assert.False(t, r.InAWS(), "nothing of AWS is registered: %s", r.URN)
 	}
 }
+
+// TestPeeredConsumersFromStacksMayNotOverlap: ml-team-a's range is known
+// only from its stack's outputs. In the range ml-team-b already uses, the
+// producer would route one range to two peerings and AWS would refuse the
+// second route and ingress rule, failing the stack for both teams: it is
+// refused by key before anything of AWS is registered. A managed endpoint
+// routes nothing, so the same teams are served there.
+func TestPeeredConsumersFromStacksMayNotOverlap(t *testing.T) {
+	_, consumerFirst, _, _ := splitRounds(t)
+	teamA := map[string]any{}
+	for name, value := range consumerFirst.Outputs {
+		teamA[name] = value
+	}
+	teamA["consumerVpcCidr"] = "10.30.0.0/16" // ml-team-b's, given in configuration
+
+	result, err := offline.Run(Run, config.Project, "data-platform", stackConfig(t, "data-platform"), offline.WithStackReference("ml-team-a", teamA))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumers[1].vpc.cidr: 10.30.0.0/16 overlaps consumers[0] (ml-team-a) 10.30.0.0/16")
+	assert.Contains(t, err.Error(), "connection managedEndpoint or dataApi")
+	for _, r := range result.Resources() {
+		assert.False(t, r.InAWS(), "nothing of AWS is registered: %s", r.URN)
+	}
+
+	// Listed the other way round, the consumer read from its stack is the
+	// one named by its output.
+	values := stackConfig(t, "data-platform")
+	values["studio-redshift:consumers"] = `[` +
+		`{"name":"ml-team-b","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/consumer-execution-role-3f9e2a1",` +
+		`"vpc":{"id":"vpc-0d4e5f60718293a4b","cidr":"10.30.0.0/16"},"peeringConnectionId":"pcx-0e5f60718293a4b5c"},` +
+		`{"name":"ml-team-a","stack":"ml-team-a"}]`
+	_, err = offline.Run(Run, config.Project, "data-platform", values, offline.WithStackReference("ml-team-a", teamA))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumers[1] (ml-team-a, its stack ml-team-a's consumerVpcCidr): 10.30.0.0/16 overlaps consumers[0] (ml-team-b) 10.30.0.0/16")
+
+	values = stackConfig(t, "data-platform")
+	values["studio-redshift:connection"] = config.ConnectionManagedEndpoint
+	values["studio-redshift:producer"] = `{"accountId":"111111111111","redshift":{"clusterIdentifier":"analytics","database":"dev"}}`
+	values["studio-redshift:consumers"] = `[{"name":"ml-team-a","stack":"ml-team-a"},` +
+		`{"name":"ml-team-b","accountId":"333333333333","executionRoleArn":"arn:aws:iam::333333333333:role/consumer-execution-role-3f9e2a1","vpc":{"id":"vpc-0d4e5f60718293a4b","cidr":"10.30.0.0/16"}}]`
+	served := runStack(t, "data-platform", values, map[string]map[string]any{"ml-team-a": teamA})
+	assert.Len(t, served.OfType(endpointAuthorizationType), 2, "one authorization per consumer account, overlapping ranges and all")
+	assert.Equal(t, []any{}, served.Outputs["pending"])
+}

@@ -131,18 +131,22 @@ func TestDemoPlan(t *testing.T) {
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
 
-// TestSixZonesInUSEast1 plans subnets in all six zones of us-east-1, as the
-// region offers them.
+// TestSixZonesInUSEast1 plans the producer's subnets in all six zones of
+// us-east-1, as the region offers them, and the consumer's in the five that
+// offer every endpoint service it needs (not use1-az3).
 func TestSixZonesInUSEast1(t *testing.T) {
-	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json", "-set", "consumer.vpc.subnetCount=6")
+	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json", "-set", "producer.vpc.subnetCount=6", "-set", "consumer.vpc.subnetCount=5")
 	require.Equal(t, 0, code, errs)
-	zones := map[string]bool{}
+	zones := map[string][]string{}
 	for _, r := range decodePlan(t, out).Resources {
-		if r.Type == "aws:ec2:Subnet" && strings.HasPrefix(r.Name, "consumer-network-private-") {
-			zones[r.Properties["availabilityZone"].(string)] = true
+		for _, side := range []string{"producer", "consumer"} {
+			if r.Type == "aws:ec2:Subnet" && strings.HasPrefix(r.Name, side+"-network-private-") {
+				zones[side] = append(zones[side], r.Properties["availabilityZone"].(string))
+			}
 		}
 	}
-	assert.Len(t, zones, 6)
+	assert.ElementsMatch(t, []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"}, zones["producer"])
+	assert.ElementsMatch(t, []string{"us-east-1a", "us-east-1b", "us-east-1d", "us-east-1e", "us-east-1f"}, zones["consumer"])
 }
 
 func TestOutputIsDeterministic(t *testing.T) {

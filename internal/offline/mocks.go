@@ -177,7 +177,8 @@ func WithVpc(id string, vpc Vpc) Option {
 }
 
 // Call answers provider functions: the availability zones of the provider's
-// region, and lookups of existing VPCs and subnets. Unless an option says
+// region, the zones of its endpoint services (EndpointServiceZones), and
+// lookups of existing VPCs and subnets. Unless an option says
 // otherwise, a VPC has DNS support and hostnames on, and a subnet lies in the
 // VPC last looked up through the same provider, in the zone its ID's first
 // significant hex digit picks (so that the example IDs subnet-0a1b… and
@@ -205,6 +206,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"id": p.region, "names": names, "zoneIds": ids}), nil
 	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
 		return m.lookupVpcEndpoint(args.Args)
+	case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+		return lookupEndpointService(p.region, args.Args)
 	case "aws:ec2/getVpc:getVpc":
 		vpc, ok := m.vpcs[id]
 		if !ok {

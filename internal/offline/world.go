@@ -3,6 +3,8 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -60,5 +62,53 @@ func (m *Mocks) lookupVpcEndpoint(args resource.PropertyMap) (resource.PropertyM
 	return resource.NewPropertyMapFromMap(map[string]any{
 		"id": id, "vpcId": endpoint.VpcID, "serviceName": endpoint.ServiceName, "vpcEndpointType": endpoint.Type,
 		"prefixListId": endpoint.PrefixListID, "routeTableIds": tables,
+	}), nil
+}
+
+// endpointServicesNotOffered are, by zone ID, the interface endpoint services
+// the mocked regions do not offer in that zone: AWS offers an endpoint
+// service only in some zones of a region, and use1-az3 is the zone of
+// us-east-1 that SageMaker's services (and so Studio in VpcOnly mode) leave
+// out. Every other service is offered in every zone.
+var endpointServicesNotOffered = map[string][]string{
+	"use1-az3": {"sagemaker.api", "sagemaker.runtime", "studio", "notebook", "sagemaker.featurestore-runtime"},
+}
+
+// EndpointServiceZones are the zones, by name, where a mocked region offers
+// an interface endpoint service (com.amazonaws.<region>.<service>, or
+// aws.sagemaker.<region>.<service> for Studio's own).
+func EndpointServiceZones(region, serviceName string) []string {
+	service := serviceName
+	for _, prefix := range []string{"com.amazonaws." + region + ".", "aws.sagemaker." + region + "."} {
+		service = strings.TrimPrefix(service, prefix)
+	}
+	var zones []string
+	for i, zone := range AvailabilityZones(region) {
+		if !slices.Contains(endpointServicesNotOffered[zoneID(region, i)], service) {
+			zones = append(zones, zone)
+		}
+	}
+	return zones
+}
+
+// lookupEndpointService answers aws:ec2/getVpcEndpointService by service
+// name, as AWS does for an AWS service: its zones by the caller's names.
+func lookupEndpointService(region string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	name, ok := args["serviceName"]
+	if !ok || !name.IsString() {
+		return nil, fmt.Errorf("getVpcEndpointService without serviceName: the program looks services up by their full name")
+	}
+	serviceName := name.StringValue()
+	if !strings.Contains(serviceName, "."+region+".") {
+		return nil, fmt.Errorf("no matching EC2 VPC Endpoint Service found (%s in %s)", serviceName, region)
+	}
+	var zones []any
+	for _, zone := range EndpointServiceZones(region, serviceName) {
+		zones = append(zones, zone)
+	}
+	return resource.NewPropertyMapFromMap(map[string]any{
+		"id": serviceName, "serviceName": serviceName, "serviceType": "Interface", "owner": "amazon",
+		"serviceId": "vpce-svc-" + hexOf(serviceName, 17), "availabilityZones": zones,
+		"acceptanceRequired": false, "vpcEndpointPolicySupported": true, "managesVpcEndpoints": false,
 	}), nil
 }
