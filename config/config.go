@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Project is the Pulumi project name and so the namespace of every key.

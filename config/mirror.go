@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Mirror is the package index Studio's lifecycle configuration installs

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/studio-redshift/studio-redshift/cidr"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/cidr"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 var (

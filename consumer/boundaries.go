@@ -3,7 +3,7 @@ package consumer
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // newUserBoundaries keeps each user to itself on the SageMaker side of the

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // newPackageMirrorPolicy lets the execution role, which the lifecycle

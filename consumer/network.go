@@ -8,8 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/network"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/network"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // studioNetwork is the consumer's security groups and VPC endpoints.

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/internal/network"
 )
 
 // Peering is the VPC peering connection between the two accounts.

@@ -1,7 +1,7 @@
 package producer
 
 import (
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Cluster names the Redshift cluster the producer role grants access to.

@@ -4,8 +4,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
 	"github.com/studio-redshift/studio-redshift/consumer"
-	"github.com/studio-redshift/studio-redshift/managedendpoint"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
 )

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
-	"github.com/studio-redshift/studio-redshift/managedendpoint"
 )
 
 const (

@@ -6,10 +6,10 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
-	"github.com/studio-redshift/studio-redshift/logbucket"
-	"github.com/studio-redshift/studio-redshift/notebook"
+	"github.com/studio-redshift/studio-redshift/consumer/notebook"
 	"github.com/studio-redshift/studio-redshift/producer"
-	"github.com/studio-redshift/studio-redshift/warehouse"
+	"github.com/studio-redshift/studio-redshift/producer/logbucket"
+	"github.com/studio-redshift/studio-redshift/producer/warehouse"
 )
 
 // newStudio is the consumer side: Studio, its role, key, security groups and

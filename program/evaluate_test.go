@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // request is one AWS API request as IAM evaluates it: who asks, for what

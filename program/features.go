@@ -7,14 +7,14 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/athena"
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
-	"github.com/studio-redshift/studio-redshift/databucket"
-	"github.com/studio-redshift/studio-redshift/featurestore"
-	"github.com/studio-redshift/studio-redshift/guardrails"
-	"github.com/studio-redshift/studio-redshift/logbucket"
-	"github.com/studio-redshift/studio-redshift/notebook"
+	"github.com/studio-redshift/studio-redshift/consumer/athena"
+	"github.com/studio-redshift/studio-redshift/consumer/featurestore"
+	"github.com/studio-redshift/studio-redshift/consumer/guardrails"
+	"github.com/studio-redshift/studio-redshift/consumer/notebook"
+	"github.com/studio-redshift/studio-redshift/producer/databucket"
+	"github.com/studio-redshift/studio-redshift/producer/logbucket"
 )
 
 // newFeatures builds the configured sibling features and returns the roles

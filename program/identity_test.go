@@ -9,7 +9,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // producerRoleID stands for the unique ID IAM gives the producer role: a

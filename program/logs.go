@@ -5,8 +5,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/databucket"
-	"github.com/studio-redshift/studio-redshift/logbucket"
+	"github.com/studio-redshift/studio-redshift/producer/databucket"
+	"github.com/studio-redshift/studio-redshift/producer/logbucket"
 )
 
 // newProducerLogs is the data account's log bucket, when the stack creates

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/internal/network"
 )
 
 // lookedUp is what the lookups found that the program builds on.

@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/internal/network"
 )
 
 // vpc is one side's network: named in configuration, or created.

@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/rolechain"
+	"github.com/studio-redshift/studio-redshift/consumer/rolechain"
 )
 
 // accountProviders are the explicit providers, one per account; every

@@ -15,8 +15,8 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 	"github.com/studio-redshift/studio-redshift/internal/stackconfig"
-	"github.com/studio-redshift/studio-redshift/policy"
 )
 
 // Values of Pulumi.dev.yaml the assertions refer to.

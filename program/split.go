@@ -11,10 +11,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/managedendpoint"
+	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
+	"github.com/studio-redshift/studio-redshift/consumer/rolechain"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
-	"github.com/studio-redshift/studio-redshift/rolechain"
 )
 
 // Split stacks: the data account's and each ML account's part of the system

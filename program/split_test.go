@@ -12,8 +12,8 @@ import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 	"github.com/studio-redshift/studio-redshift/internal/plan"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 	"github.com/studio-redshift/studio-redshift/internal/quota"
-	"github.com/studio-redshift/studio-redshift/policy"
 )
 
 // runStack runs one stack of this directory with the given referenced

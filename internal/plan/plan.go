@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/studio-redshift/studio-redshift/internal/offline"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Plan is the whole plan; its JSON field names are a stable interface

@@ -14,8 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
-	"github.com/studio-redshift/studio-redshift/logbucket"
-	"github.com/studio-redshift/studio-redshift/network"
+	"github.com/studio-redshift/studio-redshift/internal/network"
+	"github.com/studio-redshift/studio-redshift/producer/logbucket"
 )
 
 // Warehouse is the created cluster.

@@ -2,8 +2,8 @@ package athena
 
 import (
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/databucket"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
+	"github.com/studio-redshift/studio-redshift/producer/databucket"
 )
 
 // Scope is everything the access policy names.

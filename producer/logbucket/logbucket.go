@@ -10,8 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/databucket"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
+	"github.com/studio-redshift/studio-redshift/producer/databucket"
 )
 
 // Key prefixes of the two kinds of logs.

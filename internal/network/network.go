@@ -16,8 +16,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/studio-redshift/studio-redshift/cidr"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/cidr"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Ref is a resource ID with a stable key; resources built once per ID (a

@@ -14,9 +14,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/databucket"
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
-	"github.com/studio-redshift/studio-redshift/policy"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
+	"github.com/studio-redshift/studio-redshift/producer/databucket"
 )
 
 // FeatureStore is the consumer side: role, key and feature groups.
