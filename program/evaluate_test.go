@@ -2,6 +2,7 @@ package program
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/studio-redshift/studio-redshift/policy"
@@ -18,7 +19,7 @@ type request struct {
 
 // allows evaluates a request against one document the way IAM does for the
 // operators this project writes (StringEquals, StringNotEquals, ArnLike,
-// ArnNotLike, Null, Bool):
+// ArnNotLike, Null, Bool, and their ...IfExists forms):
 // an explicit deny wins, else some allow must match. Policy variables in
 // resources and condition values are filled from the request context, as IAM
 // fills them.
@@ -47,7 +48,7 @@ func denies(doc policy.Document, req request) bool {
 }
 
 func matches(s policy.Statement, req request) bool {
-	if s.Principal != nil && !anyGlob(s.Principal.AWS, req.principal, req) {
+	if s.Principal != nil && !anyGlob(slices.Concat(s.Principal.AWS, s.Principal.Service), req.principal, req) {
 		return false
 	}
 	if len(s.Action) > 0 && !anyGlob(s.Action, req.action, req) {
@@ -68,6 +69,14 @@ func matches(s policy.Statement, req request) bool {
 }
 
 func condition(operator, actual string, present bool, values []string, req request) bool {
+	// IAM: an ...IfExists operator is true when the key is absent, and
+	// otherwise evaluates as the operator without the suffix.
+	if base, ifExists := strings.CutSuffix(operator, "IfExists"); ifExists {
+		if !present {
+			return true
+		}
+		operator = base
+	}
 	switch operator {
 	case "Null":
 		// "true": the key must be absent; "false": it must be present.

@@ -72,7 +72,17 @@ func TestFeatureStoreOfflineRole(t *testing.T) {
 
 	trust := parsePolicy(t, role, "assumeRolePolicy")
 	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, trust.Statement[0].Principal)
-	assert.Equal(t, policy.Condition{"StringEquals": {"aws:SourceAccount": {consumerAccount}}}, trust.Statement[0].Condition)
+	assert.Equal(t, policy.Condition{"StringEqualsIfExists": {"aws:SourceAccount": {consumerAccount}}}, trust.Statement[0].Condition)
+	// AWS does not document whether Feature Store sends aws:SourceAccount:
+	// the trust admits it either way for this account, and refuses it for
+	// another account's feature group where the key says so.
+	assume := func(principal string, context map[string]string) bool {
+		return allows(trust, request{principal: principal, action: "sts:AssumeRole", context: context})
+	}
+	assert.True(t, assume("sagemaker.amazonaws.com", map[string]string{"aws:SourceAccount": consumerAccount}), "this account's feature group, key sent")
+	assert.True(t, assume("sagemaker.amazonaws.com", map[string]string{}), "key not sent: the service is not locked out")
+	assert.False(t, assume("sagemaker.amazonaws.com", map[string]string{"aws:SourceAccount": "333333333333"}), "another account's feature group")
+	assert.False(t, assume("arn:aws:iam::333333333333:root", map[string]string{}), "no one but the service")
 
 	access := parsePolicy(t, one(t, result, rolePolicyType, "feature-store-offline-store-access"), "policy")
 	assert.Equal(t, []string{"arn:aws:s3:::" + offlineBucket}, statement(t, access, "ReadTheBucketAcl").Resource,
