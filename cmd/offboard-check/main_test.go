@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/studio-redshift/studio-redshift/internal/offboarding"
 )
@@ -125,4 +126,52 @@ func TestOffboardCheckNeedsAStack(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 2, run(context.Background(), nil, &stdout, &stderr, nil))
 	assert.Contains(t, stderr.String(), "-stack is required")
+}
+
+// TestWorkflowsCheckBeforeUp keeps the check in front of every `pulumi up`
+// (and in the preview), with the history it reads.
+func TestWorkflowsCheckBeforeUp(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", ".github", "workflows", "*.yml"))
+	require.NoError(t, err)
+	ups := 0
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var workflow struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string            `yaml:"uses"`
+					Run  string            `yaml:"run"`
+					With map[string]any    `yaml:"with"`
+					Env  map[string]string `yaml:"env"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(text, &workflow), file)
+		for name, job := range workflow.Jobs {
+			fullHistory, checked, previews := false, false, false
+			for _, step := range job.Steps {
+				if strings.HasPrefix(step.Uses, "actions/checkout@") {
+					fullHistory = step.With["fetch-depth"] == 0
+				}
+				if strings.Contains(step.Run, "go run ./cmd/offboard-check") {
+					checked = true
+					assert.True(t, fullHistory, "%s: job %s checks out the base revision's history (fetch-depth: 0)", file, name)
+					assert.Equal(t, "studio-redshift-consumer", step.Env["AWS_PROFILE"], "%s: job %s asks the consumer account", file, name)
+					assert.NotEmpty(t, step.Env["BASE"], "%s: job %s names the base revision", file, name)
+				}
+				if strings.HasPrefix(step.Uses, "pulumi/actions@") && (step.With["command"] == "up" || step.With["command"] == "preview") {
+					ups++
+					previews = previews || step.With["command"] == "preview"
+					if step.With["command"] == "up" {
+						assert.True(t, checked, "%s: job %s runs cmd/offboard-check before pulumi up", file, name)
+					}
+				}
+			}
+			if previews {
+				assert.True(t, checked, "%s: job %s runs cmd/offboard-check on the pull request", file, name)
+			}
+		}
+	}
+	assert.Equal(t, 3, ups, "preview, up, and the split stacks' up")
 }
