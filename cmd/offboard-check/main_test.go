@@ -20,7 +20,6 @@ import (
 // with a running app, bob has nothing left.
 type fakeAccount struct {
 	domainExists bool
-	region       string
 }
 
 func (f *fakeAccount) DomainID(_ context.Context, name string) (string, bool, error) {
