@@ -220,7 +220,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 				SecurityGroups:        pulumi.StringArray{studio.userGroups[userName].ID()},
 				JupyterLabAppSettings: jupyterLab,
 			},
-		}, parent)
+		}, parent, pulumi.IgnoreChanges(BackfilledProfilePaths))
 		if err != nil {
 			return nil, fmt.Errorf("user profile %s: %w", userName, err)
 		}
@@ -253,6 +253,21 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
 		"signInPolicyArn":         comp.SignInPolicyArn,
 	})
+}
+
+// BackfilledProfilePaths are the user profile inputs AWS fills in when the
+// program leaves them out: the JupyterLab default image (SageMaker
+// Distribution) and its version alias. The provider reads them back and, as
+// the program sets neither, would send them empty on every update
+// (terraform-provider-aws #39894), so every `pulumi up` would update every
+// profile. They are ignored, not pinned: AWS's default is the current
+// SageMaker Distribution, which each space may override, and a pin would be
+// a per-region image account table and an alias to keep current by hand. A
+// later setting of either path must take it off this list, or its change
+// would be ignored too.
+var BackfilledProfilePaths = []string{
+	"userSettings.jupyterLabAppSettings.defaultResourceSpec.sagemakerImageArn",
+	"userSettings.jupyterLabAppSettings.defaultResourceSpec.sagemakerImageVersionAlias",
 }
 
 // ExecutionRoleTrustPolicy lets SageMaker assume the execution role and set

@@ -2,6 +2,8 @@ package program
 
 import (
 	"encoding/base64"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -181,4 +183,93 @@ func TestNoUserActsAsAnotherInStudio(t *testing.T) {
 		"her own space's apps are hers")
 	assert.False(t, denies(doc, asAlice("sagemaker:CreateApp", "*", map[string]string{})), "shared spaces, which have no owner, stay open")
 	assert.False(t, denies(doc, asAlice("sagemaker:CreateTrainingJob", "*", map[string]string{})), "jobs are the guardrails' business")
+}
+
+// leaves flattens a property value into its leaf values by dotted path, as
+// ignoreChanges names them: userSettings.jupyterLabAppSettings.… .
+func leaves(prefix string, value any, into map[string]any) {
+	switch v := value.(type) {
+	case map[string]any:
+		for key, inner := range v {
+			path := key
+			if prefix != "" {
+				path = prefix + "." + key
+			}
+			leaves(path, inner, into)
+		}
+	case []any:
+		for i, inner := range v {
+			leaves(fmt.Sprintf("%s[%d]", prefix, i), inner, into)
+		}
+	default:
+		into[prefix] = v
+	}
+}
+
+// diffAgainstState is what the provider would update: the input paths whose
+// value in the new inputs differs from what the state holds (the outputs AWS
+// returned, back-filled values included), leaving out the paths the
+// resource's ignoreChanges names. Computed-only outputs (arn, the home UID)
+// are not inputs and are not compared.
+func diffAgainstState(state, inputs map[string]any, ignored []string) []string {
+	was, now := map[string]any{}, map[string]any{}
+	for key := range inputs {
+		leaves(key, state[key], was)
+		leaves(key, inputs[key], now)
+	}
+	var differing []string
+	for path := range mergedKeys(was, now) {
+		if was[path] != now[path] && !slices.Contains(ignored, path) {
+			differing = append(differing, path)
+		}
+	}
+	slices.Sort(differing)
+	return differing
+}
+
+func mergedKeys(a, b map[string]any) map[string]bool {
+	keys := map[string]bool{}
+	for key := range a {
+		keys[key] = true
+	}
+	for key := range b {
+		keys[key] = true
+	}
+	return keys
+}
+
+// TestASecondUpLeavesAThousandProfilesAlone deploys 1,000 users, whose
+// profiles AWS back-fills with the JupyterLab default image and its alias
+// (terraform-provider-aws #39894; the mocks answer so), then runs again with
+// one user added: no existing profile has anything to update, because the
+// program ignores exactly those two paths.
+func TestASecondUpLeavesAThousandProfilesAlone(t *testing.T) {
+	users := userNames(1000)
+	first := thousandUsers(t, "dev")
+	second := run(t, withUsers(t, devConfig(t), append(slices.Clone(users), "newcomer")))
+
+	state := map[string]map[string]any{}
+	for _, profile := range first.OfType(userProfileType) {
+		state[profile.URN] = profile.Outputs.Mappable()
+	}
+	require.Len(t, state, 1000)
+	backfilled := []string{
+		"userSettings.jupyterLabAppSettings.defaultResourceSpec.sagemakerImageArn",
+		"userSettings.jupyterLabAppSettings.defaultResourceSpec.sagemakerImageVersionAlias",
+	}
+	compared := 0
+	for _, profile := range second.OfType(userProfileType) {
+		was, existed := state[profile.URN]
+		if !existed {
+			assert.Equal(t, "newcomer", profile.String("userProfileName"))
+			continue
+		}
+		compared++
+		inputs := profile.Inputs.Mappable()
+		require.Equal(t, backfilled, diffAgainstState(was, inputs, nil),
+			"%s: without ignoreChanges the back-filled image and alias alone would differ", profile.URN)
+		assert.ElementsMatch(t, backfilled, profile.IgnoreChanges, "%s ignores exactly the back-filled paths", profile.URN)
+		assert.Empty(t, diffAgainstState(was, inputs, profile.IgnoreChanges), "%s: nothing to update", profile.URN)
+	}
+	assert.Equal(t, 1000, compared)
 }

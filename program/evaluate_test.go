@@ -2,6 +2,7 @@ package program
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func denies(doc policy.Document, req request) bool {
 // condition with multiple context keys or values": the operators of a
 // Condition block, and the keys of one operator, are ANDed).
 func matches(s policy.Statement, req request) bool {
-	if s.Principal != nil && !anyLike(s.Principal.AWS, req.principal, req) {
+	if s.Principal != nil && !anyLike(slices.Concat(s.Principal.AWS, s.Principal.Service), req.principal, req) {
 		return false
 	}
 	if len(s.Action) > 0 && !anyLike(s.Action, req.action, req) {

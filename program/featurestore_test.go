@@ -1,12 +1,18 @@
 package program
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/internal/offline"
 	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
@@ -72,7 +78,17 @@ func TestFeatureStoreOfflineRole(t *testing.T) {
 
 	trust := parsePolicy(t, role, "assumeRolePolicy")
 	assert.Equal(t, &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}}, trust.Statement[0].Principal)
-	assert.Equal(t, policy.Condition{"StringEquals": {"aws:SourceAccount": {consumerAccount}}}, trust.Statement[0].Condition)
+	assert.Equal(t, policy.Condition{"StringEqualsIfExists": {"aws:SourceAccount": {consumerAccount}}}, trust.Statement[0].Condition)
+	// AWS does not document whether Feature Store sends aws:SourceAccount:
+	// the trust admits it either way for this account, and refuses it for
+	// another account's feature group where the key says so.
+	assume := func(principal string, context map[string]string) bool {
+		return allows(trust, request{principal: principal, action: "sts:AssumeRole", context: context})
+	}
+	assert.True(t, assume("sagemaker.amazonaws.com", map[string]string{"aws:SourceAccount": consumerAccount}), "this account's feature group, key sent")
+	assert.True(t, assume("sagemaker.amazonaws.com", map[string]string{}), "key not sent: the service is not locked out")
+	assert.False(t, assume("sagemaker.amazonaws.com", map[string]string{"aws:SourceAccount": "333333333333"}), "another account's feature group")
+	assert.False(t, assume("arn:aws:iam::333333333333:root", map[string]string{}), "no one but the service")
 
 	access := parsePolicy(t, one(t, result, rolePolicyType, "feature-store-offline-store-access"), "policy")
 	assert.Equal(t, []string{"arn:aws:s3:::" + offlineBucket}, statement(t, access, "ReadTheBucketAcl").Resource,
@@ -187,4 +203,61 @@ func TestFeatureStoreWithAnExistingBucket(t *testing.T) {
 	_, endpoint := result.Named(endpointType, "consumer-endpoint-sagemaker-featurestore-runtime")
 	assert.False(t, endpoint, "no runtime endpoint without an online store")
 	assert.Equal(t, map[string]any{"enableOnlineStore": false}, one(t, result, featureGroupType, "feature-store-orders").Input("onlineStoreConfig"))
+}
+
+// withFeature returns the demo stack with one more feature, appended to the
+// end of the first feature group's list.
+func withFeature(t *testing.T, name, featureType string) map[string]string {
+	t.Helper()
+	values := demoConfig(t)
+	var featureStore map[string]any
+	require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:featureStore"]), &featureStore))
+	group := featureStore["featureGroups"].([]any)[0].(map[string]any)
+	group["features"] = append(group["features"].([]any), map[string]any{"name": name, "type": featureType})
+	text, err := json.Marshal(featureStore)
+	require.NoError(t, err)
+	values["studio-redshift:featureStore"] = string(text)
+	return values
+}
+
+// TestAddingAFeatureChangesOnlyItsGroupsDefinitions runs the demo stack
+// before and after a feature is added. The provider replaces a feature group
+// whose definitions change (terraform-provider-aws #36784), which deletes
+// its online store: the change must be the definitions alone, on a protected
+// group, so that `pulumi up` stops instead, and the README's runbook (add
+// the feature through UpdateFeatureGroup, then `pulumi refresh`) leaves the
+// configuration equal to what AWS then reports.
+func TestAddingAFeatureChangesOnlyItsGroupsDefinitions(t *testing.T) {
+	before, after := run(t, demoConfig(t)), run(t, withFeature(t, "churn_risk", "Fractional"))
+	inputs := func(result *offline.Result) map[string]resource.PropertyMap {
+		byURN := map[string]resource.PropertyMap{}
+		for _, r := range result.Resources() {
+			byURN[r.URN] = r.Inputs
+		}
+		return byURN
+	}
+	old, changed := inputs(before), inputs(after)
+	require.Equal(t, slices.Sorted(maps.Keys(old)), slices.Sorted(maps.Keys(changed)), "no resource added or removed")
+	group := one(t, after, featureGroupType, "feature-store-customer-features")
+	for urn, was := range old {
+		if urn == group.URN {
+			continue
+		}
+		assert.Equal(t, was, changed[urn], "%s does not change", urn)
+	}
+	var differing []string
+	for key, value := range changed[group.URN] {
+		if !value.DeepEquals(old[group.URN][key]) {
+			differing = append(differing, string(key))
+		}
+	}
+	assert.Equal(t, []string{"featureDefinitions"}, differing, "the definitions alone change, and they replace the group")
+	assert.True(t, group.Protect, "so `pulumi up` stops before the replacement deletes the online store")
+
+	// UpdateFeatureGroup's FeatureAdditions appends to the group's
+	// definitions; after `pulumi refresh` the state holds them in that order,
+	// which is the order the configuration lists them in.
+	reported := append(one(t, before, featureGroupType, "feature-store-customer-features").Input("featureDefinitions").([]any),
+		map[string]any{"featureName": "churn_risk", "featureType": "Fractional"})
+	assert.Equal(t, reported, group.Input("featureDefinitions"), "after the runbook, the configuration matches AWS: no diff")
 }

@@ -3,6 +3,7 @@ package program
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,6 +68,21 @@ func iamDocuments(result *offline.Result) map[string]string {
 	return documents
 }
 
+// thousandUsersRuns holds one run of each example stack with 1,000 users,
+// which several tests read: the run takes about a second.
+var thousandUsersRuns sync.Map
+
+// thousandUsers runs a stack with userNames(1000), once per test binary.
+func thousandUsers(t *testing.T, stack string) *offline.Result {
+	t.Helper()
+	if result, ok := thousandUsersRuns.Load(stack); ok {
+		return result.(*offline.Result)
+	}
+	result := run(t, withUsers(t, stackConfig(t, stack), userNames(1000)))
+	thousandUsersRuns.Store(stack, result)
+	return result
+}
+
 // TestAThousandUsers runs both example stacks with 1,000 users and checks
 // what a real team meets first: the default quotas, the cost of each user,
 // the shared documents, and the isolation between users.
@@ -81,7 +97,7 @@ func TestAThousandUsers(t *testing.T) {
 		t.Run(stack.name, func(t *testing.T) {
 			values := stackConfig(t, stack.name)
 			two := run(t, values)
-			thousand := run(t, withUsers(t, values, userNames(1000)))
+			thousand := thousandUsers(t, stack.name)
 
 			// Every default quota holds, and only the Region's security
 			// groups and network interfaces grow with the users.

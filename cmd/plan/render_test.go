@@ -286,6 +286,11 @@ func TestReplaceOnChangeInJSON(t *testing.T) {
 	assert.Equal(t, []string{"description", "vpcId"}, replaced["aws:ec2:SecurityGroup consumer-endpoints"])
 	assert.Contains(t, replaced["aws:redshift:Cluster warehouse-cluster"], "clusterIdentifier")
 	assert.Nil(t, replaced["aws:sagemaker:UserProfile consumer-user-alice"], "user profiles update in place")
+	// terraform-provider-aws #36784: a new feature replaces the group and
+	// its online store.
+	assert.Equal(t, []string{"featureGroupName", "recordIdentifierFeatureName", "eventTimeFeatureName", "featureDefinitions",
+		"roleArn", "offlineStoreConfig", "onlineStoreConfig.enableOnlineStore"},
+		replaced["aws:sagemaker:FeatureGroup feature-store-customer-features"])
 }
 
 // TestDemoVariantTextPlan plans the demo stack with existing buckets whose

@@ -214,14 +214,23 @@ func featureGroupArgs(group config.FeatureGroup, offlineStoreURI string, roleArn
 }
 
 // RoleTrustPolicy lets SageMaker assume the offline-store role, for this
-// account's requests only (the confused-deputy guard).
+// account's feature groups where SageMaker says whose they are.
+//
+// AWS's confused-deputy page for SageMaker ("Cross-service confused deputy
+// prevention") shows aws:SourceAccount for Studio, training, processing and
+// other features, but not for Feature Store, and the cross-account offline
+// store procedure gives no trust condition at all: whether Feature Store sends
+// the key is not documented. StringEquals would lock Feature Store out of its
+// own role if it does not; StringEqualsIfExists keeps the guard wherever the
+// key is sent (another account's value is refused) and admits the service
+// where it is not. The README's first-deploy list has the check.
 func RoleTrustPolicy(partition, account string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:       "FeatureStoreOfThisAccount",
 		Effect:    policy.Allow,
 		Principal: &policy.Principal{Service: []string{"sagemaker.amazonaws.com"}},
 		Action:    []string{"sts:AssumeRole"},
-		Condition: policy.Condition{"StringEquals": {"aws:SourceAccount": {account}}},
+		Condition: policy.Condition{"StringEqualsIfExists": {"aws:SourceAccount": {account}}},
 	})
 }
 

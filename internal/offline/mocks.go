@@ -34,6 +34,9 @@ type Resource struct {
 	Protect bool
 	// RetainOnDelete is the resource option of that name.
 	RetainOnDelete bool
+	// IgnoreChanges are the input paths the resource option of that name
+	// keeps out of its diffs.
+	IgnoreChanges []string
 	// Dependencies are the URNs the resource waits for: those its inputs
 	// come from and any DependsOn.
 	Dependencies []string
@@ -270,6 +273,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.Protect = rpc.GetProtect()
 		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Dependencies = append(r.Dependencies, rpc.GetDependencies()...)
 	}
 	if args.Provider != "" {
@@ -511,6 +515,22 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 	case "aws:sagemaker/userProfile:UserProfile":
 		id := arn("sagemaker", r.Region, "user-profile/"+r.String("domainId")+"/"+r.String("userProfileName"))
 		set("homeEfsFileSystemUid", "200001")
+		// AWS fills in the JupyterLab default image where the profile names
+		// none, and the provider reads it back (terraform-provider-aws
+		// #39894, whose us-east-1 value this is; the image's account differs
+		// by region).
+		if settings, ok := r.Input("userSettings").(map[string]any); ok {
+			if lab, ok := settings["jupyterLabAppSettings"].(map[string]any); ok {
+				spec, _ := lab["defaultResourceSpec"].(map[string]any)
+				if spec == nil {
+					spec = map[string]any{}
+				}
+				spec["sagemakerImageArn"] = fmt.Sprintf("arn:%s:sagemaker:%s:885854791233:image/sagemaker-distribution-cpu", partition, r.Region)
+				spec["sagemakerImageVersionAlias"] = "2.0.0"
+				lab["defaultResourceSpec"] = spec
+				set("userSettings", settings)
+			}
+		}
 		return id
 	}
 	if !r.Custom {

@@ -194,6 +194,13 @@ func sortPolicies(policies []Policy) {
 // input can be updated in VpcOnly mode either (#45528): a reviewer must see
 // these before a change reaches `pulumi up`. SageMaker has no API to update
 // a Studio lifecycle configuration, so all of its inputs replace it.
+//
+// A feature group (internal/service/sagemaker/feature_group.go) updates in
+// place only its online store's TTL and its throughput: every other input,
+// the feature definitions among them, replaces the group and deletes its
+// online store, even where AWS could add the feature (UpdateFeatureGroup's
+// FeatureAdditions; terraform-provider-aws #36784, #26809). The README's
+// Feature Store section has the runbook that adds a feature without it.
 var replaceOnChange = map[string][]string{
 	"aws:sagemaker/domain:Domain": {"domainName", "authMode", "appNetworkAccessType", "vpcId", "subnetIds",
 		"kmsKeyId", "domainSettings.securityGroupIds", "retentionPolicy", "appSecurityGroupManagement"},
@@ -201,6 +208,9 @@ var replaceOnChange = map[string][]string{
 		"studioLifecycleConfigAppType", "studioLifecycleConfigContent"},
 	"aws:ec2/securityGroup:SecurityGroup": {"name", "namePrefix", "description", "vpcId"},
 	"aws:redshift/cluster:Cluster":        {"clusterIdentifier", "clusterSubnetGroupName", "masterUsername"},
+	"aws:sagemaker/featureGroup:FeatureGroup": {"featureGroupName", "description", "recordIdentifierFeatureName",
+		"eventTimeFeatureName", "featureDefinitions", "roleArn", "offlineStoreConfig",
+		"onlineStoreConfig.enableOnlineStore", "onlineStoreConfig.securityConfig", "onlineStoreConfig.storageType"},
 }
 
 // replacedBy are the replace-on-change inputs r sets, by dotted path.
