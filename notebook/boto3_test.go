@@ -173,9 +173,8 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 		assert.Equal(t, tc.User, result.User, tc.Name)
 		for _, call := range result.Calls {
 			if call.Operation == "AssumeRole" {
-				// SourceIdentity is not asked for: it persists from the
-				// notebook's session, and the producer trust requires the
-				// session name to equal it.
+				// Named after the profile, every time; SourceIdentity is
+				// not asked for: it carries over from the notebook's session.
 				assert.Equal(t, map[string]any{"RoleArn": input.ProducerRoleArn, "RoleSessionName": tc.User}, call.Params, tc.Name)
 			}
 		}

@@ -105,8 +105,10 @@ sts = boto3.client("sts", region_name=REGION, endpoint_url=STS_ENDPOINT)
 def assume_producer_role():
     """Producer-role credentials for this user, as botocore's refreshable credentials take them.
 
-    The session name is the user profile name: the producer role requires it to equal the
-    SourceIdentity that SageMaker stamped on this notebook's session, which no caller can change."""
+    The session is named after the user profile, so AWS's records of it name the user. What binds
+    it to that user is the SourceIdentity SageMaker stamped on this notebook's session, which
+    carries over and which no caller can change: the producer role gives database credentials
+    for that name only."""
     credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
     return {
         "access_key": credentials["AccessKeyId"],
