@@ -36,9 +36,9 @@ func (r CodeArtifact) RepositoryArn(partition string) string {
 }
 
 // IndexPath is the repository's PyPI index without its scheme, for a URL
-// that carries a token: "<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/pypi/<repo>/simple/".
+// that carries a token: "<domain>-<owner>.d.codeartifact.<region>.<partition's DNS suffix>/pypi/<repo>/simple/".
 func (r CodeArtifact) IndexPath() string {
-	return r.Domain + "-" + r.Owner + ".d.codeartifact." + r.Region + ".amazonaws.com/pypi/" + r.Repository + "/simple/"
+	return r.Domain + "-" + r.Owner + ".d." + policy.RegionalEndpoint("codeartifact", r.Region) + "/pypi/" + r.Repository + "/simple/"
 }
 
 // CodeArtifactEndpoints are the interface endpoints pip needs for a
@@ -50,8 +50,9 @@ var CodeArtifactEndpoints = []string{"codeartifact.api", "codeartifact.repositor
 
 var (
 	// AWS, "Connect to a repository with pip": the repository endpoint is
-	// https://<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/pypi/<repository>/simple/.
-	codeArtifactHost = regexp.MustCompile(`^([a-z0-9][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\.d\.codeartifact\.([a-z0-9-]+)\.amazonaws\.com$`)
+	// https://<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/pypi/<repository>/simple/,
+	// amazonaws.com.cn in the China regions.
+	codeArtifactHost = regexp.MustCompile(`^([a-z0-9][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\.d\.codeartifact\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)$`)
 	codeArtifactPath = regexp.MustCompile(`^/pypi/([A-Za-z0-9][A-Za-z0-9._-]{1,99})/simple/?$`)
 )
 
@@ -78,6 +79,9 @@ func ParseMirror(indexURL string) (*Mirror, error) {
 	path := codeArtifactPath.FindStringSubmatch(u.Path)
 	if host == nil || path == nil {
 		return nil, fmt.Errorf("%q is not a CodeArtifact PyPI repository endpoint such as %s", indexURL, codeArtifactExample)
+	}
+	if suffix := policy.DNSSuffix(policy.Partition(host[3])); host[4] != suffix {
+		return nil, fmt.Errorf("%q names region %s, whose endpoints end in %q, not %q", indexURL, host[3], suffix, host[4])
 	}
 	mirror.CodeArtifact = &CodeArtifact{Domain: host[1], Owner: host[2], Region: host[3], Repository: path[1]}
 	return mirror, nil

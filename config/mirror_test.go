@@ -29,6 +29,27 @@ func TestPackageMirror(t *testing.T) {
 	assert.Nil(t, withoutMirror.PackageMirror())
 }
 
+// The index host is built from the partition's DNS suffix: a token URL that
+// named amazonaws.com in a China region would reach no repository.
+func TestCodeArtifactIndexPathPerPartition(t *testing.T) {
+	tests := []struct{ partition, url, indexPath string }{
+		{"aws", codeArtifactURL, "ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/"},
+		{"aws-us-gov", "https://ml-packages-333333333333.d.codeartifact.us-gov-west-1.amazonaws.com/pypi/pypi-store/simple/",
+			"ml-packages-333333333333.d.codeartifact.us-gov-west-1.amazonaws.com/pypi/pypi-store/simple/"},
+		{"aws-cn", "https://ml-packages-333333333333.d.codeartifact.cn-north-1.amazonaws.com.cn/pypi/pypi-store/simple/",
+			"ml-packages-333333333333.d.codeartifact.cn-north-1.amazonaws.com.cn/pypi/pypi-store/simple/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.partition, func(t *testing.T) {
+			mirror, err := ParseMirror(tt.url)
+			require.NoError(t, err)
+			require.NotNil(t, mirror.CodeArtifact)
+			assert.Equal(t, tt.indexPath, mirror.CodeArtifact.IndexPath())
+			assert.Equal(t, "https://"+tt.indexPath, tt.url, "the token URL names the configured host")
+		})
+	}
+}
+
 func TestAnyHTTPSMirrorThroughTheNATGateway(t *testing.T) {
 	raw := validRaw()
 	greenfield(raw)
@@ -53,6 +74,7 @@ func TestMirrorRejects(t *testing.T) {
 		{"CodeArtifact without the pypi path", "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/npm/store/", false, "not a CodeArtifact PyPI repository endpoint"},
 		{"CodeArtifact host without an owner", "https://ml-packages.d.codeartifact.us-east-1.amazonaws.com/pypi/store/simple/", false, "not a CodeArtifact PyPI repository endpoint"},
 		{"CodeArtifact in another region", "https://ml-packages-333333333333.d.codeartifact.eu-west-1.amazonaws.com/pypi/store/simple/", false, "is in eu-west-1 but region is us-east-1"},
+		{"CodeArtifact with another partition's suffix", "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com.cn/pypi/store/simple/", false, `endpoints end in "amazonaws.com", not "amazonaws.com.cn"`},
 		{"a host no endpoint serves, without NAT", "https://pypi.example.com/simple", false, "not reachable from Studio"},
 	}
 	for _, tt := range tests {

@@ -70,6 +70,20 @@ const maxTags = 50
 // configuration names.
 const maxNameLen = 63
 
+// unsupportedPartitions says, per partition the program refuses, why. The
+// program builds endpoint service names as com.amazonaws.<region>.<service>
+// and endpoint host names with the partition's DNS suffix; both hold in aws
+// and aws-us-gov.
+var unsupportedPartitions = map[string]string{
+	// AWS, "Amazon VPC endpoints" in the China regions' documentation:
+	// several services there are named cn.com.amazonaws.<region>.<service>.
+	"aws-cn":    "several of its VPC endpoint services are named cn.com.amazonaws.<region>.<service>, not com.amazonaws.<region>.<service>, and its endpoints end in amazonaws.com.cn",
+	"aws-iso":   "the isolated regions have their own endpoint names and service list",
+	"aws-iso-b": "the isolated regions have their own endpoint names and service list",
+	"aws-iso-e": "the isolated regions have their own endpoint names and service list",
+	"aws-iso-f": "the isolated regions have their own endpoint names and service list",
+}
+
 // validate checks values once every key has the right shape.
 func (c *Config) validate(p *problems) {
 	switch {
@@ -77,6 +91,8 @@ func (c *Config) validate(p *problems) {
 		p.add("region", "is required: the AWS region of both accounts, e.g. us-east-1")
 	case !regionPattern.MatchString(c.Region):
 		p.add("region", "%q is not an AWS region name such as us-east-1", c.Region)
+	case unsupportedPartitions[c.Partition()] != "":
+		p.add("region", "%q is in partition %s, which the program does not support: %s; use a region of the aws or aws-us-gov partition", c.Region, c.Partition(), unsupportedPartitions[c.Partition()])
 	}
 	for _, key := range slices.Sorted(maps.Keys(c.Tags)) {
 		checkTag(p, key, c.Tags[key])

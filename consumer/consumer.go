@@ -344,7 +344,7 @@ func inlinePolicy(ctx *pulumi.Context, logicalName string, role, document pulumi
 // domain's key only and through SageMaker and EC2 only; the grant only for an
 // AWS resource, as that page recommends.
 func HomeKeyUsePolicy(region, keyArn string) policy.Document {
-	viaSageMakerOrEC2 := map[string][]string{"kms:ViaService": {"sagemaker." + region + ".amazonaws.com", "ec2." + region + ".amazonaws.com"}}
+	viaSageMakerOrEC2 := map[string][]string{"kms:ViaService": {policy.RegionalEndpoint("sagemaker", region), policy.RegionalEndpoint("ec2", region)}}
 	return policy.New(
 		policy.Statement{
 			Sid:       "SpaceVolumesWithTheDomainKey",

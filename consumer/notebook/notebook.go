@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
 // Redshift are the values the Redshift snippet needs.
@@ -35,6 +36,18 @@ type Redshift struct {
 // awswrangler's connect_temp sends no DbName, and the producer role's policy
 // refuses a request without it. Values enter as JSON literals, which are
 // valid Python string and list literals.
+//
+// The user comes from Studio's metadata file: a classic app names its user
+// profile; a JupyterLab or Code Editor space names only itself and its domain,
+// and DescribeSpace names its owner (OwnershipSettings) and whether it is
+// shared (SpaceSharingSettings), per the SageMaker API reference.
+//
+// Chained role sessions last at most one hour (IAM, "Role chaining"), so the
+// producer credentials are botocore's RefreshableCredentials: botocore
+// assumes the role again before they expire, and every client made from the
+// session signs with fresh ones. The database password only has to last the
+// logon (GetClusterCredentials: 900 seconds by default, at most 3600), so
+// each connection asks for its own.
 var redshiftTemplate = template.Must(template.New("redshift").Funcs(template.FuncMap{"py": pyLiteral}).Parse(`
 {{- $dbUser := "user"}}{{if .DBUserPrefix}}{{$dbUser = "db_user"}}{{end -}}
 import json
@@ -42,30 +55,52 @@ import json
 import time
 
 import boto3
+import botocore.session
 import pandas as pd
+from botocore.credentials import RefreshableCredentials
 {{- else}}
 
 import awswrangler as wr
 import boto3
+import botocore.session
 import redshift_connector
+from botocore.credentials import RefreshableCredentials
 {{- end}}
 
 REGION = {{py .Region}}
 PRODUCER_ROLE_ARN = {{py .ProducerRoleArn}}
 CLUSTER_IDENTIFIER = {{py .ClusterIdentifier}}
 DATABASE = {{py .Database}}
+# The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
+STS_ENDPOINT = {{py .STSEndpoint}}
+METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
 
 
 def get_userprofile_name():
-    """The Studio user profile name: also this session's SourceIdentity and your Redshift user."""
-    with open("/opt/ml/metadata/resource-metadata.json") as metadata_file:
-        name = json.load(metadata_file).get("UserProfileName")
-    if not name:
+    """The Studio user profile this notebook runs as: also this session's SourceIdentity and your Redshift user."""
+    with open(METADATA_FILE) as metadata_file:
+        metadata = json.load(metadata_file)
+    if not metadata.get("SpaceName"):
+        # An app of a user profile (Studio Classic) names its profile.
+        if metadata.get("UserProfileName"):
+            return metadata["UserProfileName"]
         raise RuntimeError(
-            "This notebook runs in a shared space, which belongs to no user profile; "
+            f"{METADATA_FILE} names neither a space nor a user profile; "
             "Redshift access is per user: open the notebook in a private space of your own."
         )
-    return name
+    # A space (JupyterLab, Code Editor) names itself and its domain: DescribeSpace names its owner.
+    space = boto3.client("sagemaker", region_name=REGION).describe_space(
+        DomainId=metadata["DomainId"], SpaceName=metadata["SpaceName"]
+    )
+    owner = space.get("OwnershipSettings", {}).get("OwnerUserProfileName")
+    if space.get("SpaceSharingSettings", {}).get("SharingType") != "Private" or not owner:
+        # A shared space's notebooks run for all its members, whoever created it:
+        # they act for no one user.
+        raise RuntimeError(
+            f"This notebook runs in {metadata['SpaceName']}, a space shared by its members; "
+            "Redshift access is per user: open the notebook in a private space of your own."
+        )
+    return owner
 
 
 user = get_userprofile_name()
@@ -74,15 +109,32 @@ user = get_userprofile_name()
 DB_USER_PREFIX = {{py .DBUserPrefix}}
 db_user = DB_USER_PREFIX + user
 {{- end}}
-# The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
-sts = boto3.client("sts", region_name=REGION, endpoint_url=f"https://sts.{REGION}.amazonaws.com")
-credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
-session = boto3.Session(
-    aws_access_key_id=credentials["AccessKeyId"],
-    aws_secret_access_key=credentials["SecretAccessKey"],
-    aws_session_token=credentials["SessionToken"],
-    region_name=REGION,
+sts = boto3.client("sts", region_name=REGION, endpoint_url=STS_ENDPOINT)
+
+
+def assume_producer_role():
+    """Producer-role credentials for this user, as botocore's refreshable credentials take them.
+
+    The session must be named after the user profile: the producer role's trust admits only a
+    session named like the SourceIdentity SageMaker stamped on this notebook's session, which
+    carries over and which no caller can change, and the producer role gives database
+    credentials for that name only."""
+    credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
+    return {
+        "access_key": credentials["AccessKeyId"],
+        "secret_key": credentials["SecretAccessKey"],
+        "token": credentials["SessionToken"],
+        "expiry_time": credentials["Expiration"].isoformat(),
+    }
+
+
+# Role chaining caps these credentials at one hour: botocore assumes the role again before they expire.
+# botocore has no public setter for a session's credentials: _credentials is where its providers put them.
+producer_session = botocore.session.get_session()
+producer_session._credentials = RefreshableCredentials.create_from_metadata(
+    metadata=assume_producer_role(), refresh_using=assume_producer_role, method="sts-assume-role"
 )
+session = boto3.Session(botocore_session=producer_session, region_name=REGION)
 {{- if eq .Connection "dataApi"}}
 data_api = session.client("redshift-data")
 
@@ -118,32 +170,38 @@ def read_sql_query(sql):
 df = read_sql_query("SELECT current_user")
 {{- else}}
 redshift = session.client("redshift")
-
-# DbName is required: the producer role gives credentials for this database only.
-database_credentials = redshift.get_cluster_credentials(
-    ClusterIdentifier=CLUSTER_IDENTIFIER,
-    DbUser={{$dbUser}},
-    DbName=DATABASE,
-{{- if .DBGroups}}
-    DbGroups={{py .DBGroups}},
-{{- end}}
-    AutoCreate=True,
-)
 {{- if .EndpointAddress}}
 # The cluster's Redshift-managed endpoint in this VPC. The cluster is named
-# explicitly above: drivers would take the endpoint's host name for it.
+# explicitly below: drivers would take the endpoint's host name for it.
 endpoint = {"Address": {{py .EndpointAddress}}, "Port": {{.EndpointPort}}}
 {{- else}}
 endpoint = redshift.describe_clusters(ClusterIdentifier=CLUSTER_IDENTIFIER)["Clusters"][0]["Endpoint"]
 {{- end}}
-con_redshift = redshift_connector.connect(
-    host=endpoint["Address"],
-    port=endpoint["Port"],
-    database=DATABASE,
-    user=database_credentials["DbUser"],
-    password=database_credentials["DbPassword"],
-    ssl=True,
-)
+
+
+def connect():
+    """A new connection to the cluster as this user, with a database password of its own."""
+    # DbName is required: the producer role gives credentials for this database only.
+    database_credentials = redshift.get_cluster_credentials(
+        ClusterIdentifier=CLUSTER_IDENTIFIER,
+        DbUser={{$dbUser}},
+        DbName=DATABASE,
+{{- if .DBGroups}}
+        DbGroups={{py .DBGroups}},
+{{- end}}
+        AutoCreate=True,
+    )
+    return redshift_connector.connect(
+        host=endpoint["Address"],
+        port=endpoint["Port"],
+        database=DATABASE,
+        user=database_credentials["DbUser"],
+        password=database_credentials["DbPassword"],
+        ssl=True,
+    )
+
+
+con_redshift = connect()
 df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
 {{- end}}
 `))
@@ -192,7 +250,11 @@ func pyLiteral(value any) (string, error) {
 // RedshiftSnippet renders the Redshift notebook code.
 func RedshiftSnippet(values Redshift) (string, error) {
 	var out bytes.Buffer
-	if err := redshiftTemplate.Execute(&out, values); err != nil {
+	err := redshiftTemplate.Execute(&out, struct {
+		Redshift
+		STSEndpoint string
+	}{values, "https://" + policy.RegionalEndpoint("sts", values.Region)})
+	if err != nil {
 		return "", err
 	}
 	return out.String(), nil

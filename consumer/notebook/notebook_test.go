@@ -28,8 +28,9 @@ func TestRedshiftSnippet(t *testing.T) {
 		`PRODUCER_ROLE_ARN = "arn:aws:iam::111111111111:role/producer-role-1a2b3c4"`,
 		`CLUSTER_IDENTIFIER = "analytics"`,
 		`DATABASE = "dev"`,
+		`STS_ENDPOINT = "https://sts.eu-west-1.amazonaws.com"`,
 		`sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)`,
-		`json.load(metadata_file).get("UserProfileName")`,
+		`RefreshableCredentials.create_from_metadata(`,
 	} {
 		assert.Contains(t, snippet, want)
 	}
@@ -72,7 +73,7 @@ func credentialsRequest(t *testing.T, snippet string) []string {
 	t.Helper()
 	_, call, ok := strings.Cut(snippet, "redshift.get_cluster_credentials(\n")
 	require.True(t, ok, snippet)
-	call, _, ok = strings.Cut(call, "\n)\n")
+	call, _, ok = strings.Cut(call, "\n    )\n")
 	require.True(t, ok, snippet)
 	var arguments []string
 	for _, line := range strings.Split(call, "\n") {
@@ -87,53 +88,6 @@ func TestRedshiftSnippetWithoutGroups(t *testing.T) {
 	assert.Equal(t, []string{"ClusterIdentifier=CLUSTER_IDENTIFIER", "DbUser=user", "DbName=DATABASE", "AutoCreate=True"},
 		credentialsRequest(t, snippet), "no DbGroups at all when none are configured")
 	assert.NotContains(t, snippet, "null")
-}
-
-// In a shared space the metadata names no user profile: the snippet stops
-// with a message instead of assuming the role without a user.
-func TestRedshiftSnippetRefusesASharedSpace(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	snippet, err := RedshiftSnippet(Redshift{Region: "us-east-1", ProducerRoleArn: "arn", ClusterIdentifier: "c", Database: "d"})
-	require.NoError(t, err)
-	_, function, ok := strings.Cut(snippet, "def get_userprofile_name():")
-	require.True(t, ok)
-	function, _, ok = strings.Cut(function, "\n\n\n")
-	require.True(t, ok)
-
-	// One interpreter for every case: the snippet's function reads each
-	// metadata file in turn, and the outcome is printed per file.
-	dir := t.TempDir()
-	cases := map[string]string{"no name": `{"SpaceName": "team"}`, "empty name": `{"UserProfileName": ""}`, "a user": `{"UserProfileName": "alice"}`}
-	var files []string
-	for name, metadata := range cases {
-		file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
-		require.NoError(t, os.WriteFile(file, []byte(metadata), 0o600))
-		files = append(files, file)
-	}
-	program := "import json, sys\n" +
-		"def get_userprofile_name(path):" + strings.ReplaceAll(function, `"/opt/ml/metadata/resource-metadata.json"`, "path") + "\n" +
-		"for path in sys.argv[1:]:\n" +
-		"    try:\n" +
-		"        print(path, 'user', get_userprofile_name(path))\n" +
-		"    except RuntimeError as error:\n" +
-		"        print(path, 'refused', error)\n"
-	out, err := exec.Command(python, append([]string{"-S", "-c", program}, files...)...).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	results := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		path, result, _ := strings.Cut(line, " ")
-		results[path] = result
-	}
-	assert.Equal(t, "user alice", results[filepath.Join(dir, "a-user.json")])
-	for _, name := range []string{"no-name", "empty-name"} {
-		result := results[filepath.Join(dir, name+".json")]
-		assert.True(t, strings.HasPrefix(result, "refused "), "%s: %s", name, result)
-		assert.Contains(t, result, "shared space")
-		assert.Contains(t, result, "private space")
-	}
 }
 
 // codeArtifactMirror is a mirror as configuration would give it.

@@ -317,7 +317,7 @@ func KeyPolicy(partition, region, account string, grants []Grant, principals [][
 			Principal: &policy.Principal{AWS: principals[i]},
 			Action:    grant.KeyActions,
 			Resource:  []string{"*"},
-			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
+			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {policy.RegionalEndpoint("s3", region)}}},
 		})
 	}
 	return policy.New(statements...)
@@ -347,7 +347,7 @@ func ReaderStatements(sid, region, bucketArn string, prefixes []string, keyArn s
 			Effect:    policy.Allow,
 			Action:    []string{"kms:Decrypt"},
 			Resource:  []string{keyArn},
-			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {"s3." + region + ".amazonaws.com"}}},
+			Condition: policy.Condition{"StringEquals": {"kms:ViaService": {policy.RegionalEndpoint("s3", region)}}},
 		})
 	}
 	return statements
