@@ -1,0 +1,147 @@
+package consumer
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/studio-redshift/studio-redshift/policy"
+)
+
+// EndpointPerimeter is what the VPC endpoints let through: requests of the
+// stack's accounts to resources of the stack's accounts, and the few
+// AWS-owned resources Studio needs. Without endpoint policies an endpoint
+// admits every principal of every account (AWS PrivateLink guide, "Control
+// access to VPC endpoints using endpoint policies": the default policy
+// allows full access), so a notebook could write to any account's bucket or
+// log group, with credentials of any account, through the closed network.
+type EndpointPerimeter struct {
+	// Partition names the ARNs. Required.
+	Partition string
+	// Region names the AWS-owned buckets, which are regional. Required.
+	Region string
+	// Accounts are the stack's accounts: the consumer's and the producer's
+	// (in a split consumer stack, its own and the producer's). Required.
+	Accounts []string
+	// S3Buckets, if set, are the only buckets of the stack's accounts that
+	// S3 admits through the gateway (consumer.vpc.s3EndpointBuckets and the
+	// features' buckets). Optional.
+	S3Buckets []string
+	// Services are the interface endpoints of the VPC: an ECR endpoint needs
+	// ECR's layer bucket through the S3 gateway.
+	Services []string
+}
+
+// EndpointPolicyLimit is the size AWS allows an endpoint policy: 20,480
+// characters, whitespace included (AWS PrivateLink guide, "Quotas for AWS
+// PrivateLink": "VPC endpoint policy size"). Nothing in the document grows
+// with the users; only consumer.vpc.s3EndpointBuckets does.
+const EndpointPolicyLimit = 20480
+
+// EndpointPolicy is the policy of one endpoint: service is the name below
+// the region ("sts", "sagemaker.api") or "s3" for the gateway. Endpoint
+// policies name no principal of their own: "*" is whoever sends a request
+// through the endpoint, and the conditions narrow it to the stack's accounts.
+// The pattern is AWS's data perimeter for VPC endpoints
+// (aws-samples/data-perimeter-policy-examples, vpc_endpoint_policies:
+// "AllowRequestsByOrgsIdentitiesToOrgsResources" and
+// "AllowRequestsToAWSOwnedResources"), with the stack's accounts where the
+// examples name an organization.
+func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
+	everyone := &policy.Principal{AWS: []string{"*"}}
+	stackPrincipals := policy.Condition{"StringEquals": {"aws:PrincipalAccount": p.Accounts}}
+	stackRequests := policy.Condition{"StringEquals": {
+		"aws:PrincipalAccount": p.Accounts,
+		// aws:ResourceAccount is the account that owns the resource of the
+		// request (IAM User Guide, "AWS global condition context keys");
+		// with it a notebook cannot reach another account's bucket, log
+		// group or role, even with the stack's own credentials.
+		"aws:ResourceAccount": p.Accounts,
+	}}
+
+	switch service {
+	case "studio", "notebook":
+		// The Studio and notebook endpoints carry the web UI of a presigned
+		// URL, and SageMaker authorizes every request and WebSocket frame
+		// by the principal that made the URL (SageMaker API reference,
+		// CreatePresignedDomainUrl); AWS documents endpoint policies for
+		// them (SageMaker developer guide, "Connect to Studio through an
+		// interface VPC endpoint", "Create a VPC endpoint policy for
+		// Studio") but not which resource account such a frame carries, so
+		// only the principal's account is checked: a presigned URL of
+		// another account's domain is refused.
+		return policy.New(policy.Statement{
+			Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
+			Action: []string{"*"}, Resource: []string{"*"}, Condition: stackPrincipals,
+		})
+	case "s3":
+		return s3EndpointPolicy(p, everyone, stackRequests)
+	}
+	return policy.New(policy.Statement{
+		Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
+		Action: []string{"*"}, Resource: []string{"*"}, Condition: stackRequests,
+	})
+}
+
+// s3EndpointPolicy admits the stack's principals to the stack's buckets
+// (those named, when consumer.vpc.s3EndpointBuckets limits them) and anyone
+// to the AWS-owned buckets Studio's services read.
+func s3EndpointPolicy(p EndpointPerimeter, everyone *policy.Principal, stackRequests policy.Condition) policy.Document {
+	stack := policy.Statement{
+		Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
+		Action: []string{"s3:*"}, Resource: []string{"*"}, Condition: stackRequests,
+	}
+	if len(p.S3Buckets) > 0 {
+		// The named buckets are the operator's choice, in whichever account
+		// they are: only the principal is held to the stack's accounts.
+		stack.Sid = "NamedBucketsOnly"
+		stack.Resource = make([]string, 0, 2*len(p.S3Buckets))
+		for _, bucket := range p.S3Buckets {
+			bucketArn := policy.ARN(p.Partition, "s3", "", "", bucket)
+			stack.Resource = append(stack.Resource, bucketArn, bucketArn+"/*")
+		}
+		stack.Condition = policy.Condition{"StringEquals": {"aws:PrincipalAccount": p.Accounts}}
+	}
+	statements := []policy.Statement{stack}
+	if owned := awsOwnedObjects(p); len(owned) > 0 {
+		statements = append(statements, policy.Statement{
+			// AWS signs these requests itself (a presigned URL of an AWS
+			// account), so no condition on the stack's accounts can hold.
+			Sid: "AWSOwnedObjects", Effect: policy.Allow, Principal: everyone,
+			Action: []string{"s3:GetObject"}, Resource: owned,
+		})
+	}
+	return policy.New(statements...)
+}
+
+// awsOwnedObjects are the objects of AWS-owned buckets that the services of
+// the VPC's endpoints send Studio to through the S3 gateway. Each is on the
+// page that names it; what is not cited is not admitted.
+//   - ECR serves image layers from prod-<region>-starport-layer-bucket
+//     (Amazon ECR user guide, "Amazon ECR interface VPC endpoints", "Minimum
+//     Amazon S3 bucket permissions for Amazon ECR"), when images are pulled
+//     through an ecr.dkr endpoint.
+//   - CodeArtifact keeps package assets in AWS-owned assets-<account>-<region>
+//     buckets, but "an Amazon S3 endpoint is not needed when using Python"
+//     (CodeArtifact user guide, "Create the Amazon S3 gateway endpoint"): pip
+//     downloads through the codeartifact.repositories endpoint, so the
+//     package mirror adds no bucket.
+func awsOwnedObjects(p EndpointPerimeter) []string {
+	var owned []string
+	if slices.Contains(p.Services, "ecr.dkr") {
+		owned = append(owned, policy.ARN(p.Partition, "s3", "", "", "prod-"+p.Region+"-starport-layer-bucket/*"))
+	}
+	return owned
+}
+
+// endpointPolicyJSON renders an endpoint's policy and holds it to AWS's size
+// limit; only consumer.vpc.s3EndpointBuckets can make it grow.
+func endpointPolicyJSON(service string, p EndpointPerimeter) (string, error) {
+	text, err := EndpointPolicy(service, p).JSON()
+	if err != nil {
+		return "", fmt.Errorf("%s endpoint policy: %w", service, err)
+	}
+	if len(text) > EndpointPolicyLimit {
+		return "", fmt.Errorf("%s endpoint policy: %d characters, more than the %d AWS allows: name fewer buckets in consumer.vpc.s3EndpointBuckets", service, len(text), EndpointPolicyLimit)
+	}
+	return text, nil
+}
