@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -30,12 +31,6 @@ type EndpointPerimeter struct {
 	// ECR's layer bucket through the S3 gateway.
 	Services []string
 }
-
-// EndpointPolicyLimit is the size AWS allows an endpoint policy: 20,480
-// characters, whitespace included (AWS PrivateLink guide, "Quotas for AWS
-// PrivateLink": "VPC endpoint policy size"). Nothing in the document grows
-// with the users; only consumer.vpc.s3EndpointBuckets does.
-const EndpointPolicyLimit = 20480
 
 // EndpointPolicy is the policy of one endpoint: service is the name below
 // the region ("sts", "sagemaker.api") or "s3" for the gateway. Endpoint
@@ -134,14 +129,15 @@ func awsOwnedObjects(p EndpointPerimeter) []string {
 }
 
 // endpointPolicyJSON renders an endpoint's policy and holds it to AWS's size
-// limit; only consumer.vpc.s3EndpointBuckets can make it grow.
+// limit. Nothing in the document grows with the users; only
+// consumer.vpc.s3EndpointBuckets does, which validation bounds first.
 func endpointPolicyJSON(service string, p EndpointPerimeter) (string, error) {
 	text, err := EndpointPolicy(service, p).JSON()
 	if err != nil {
 		return "", fmt.Errorf("%s endpoint policy: %w", service, err)
 	}
-	if len(text) > EndpointPolicyLimit {
-		return "", fmt.Errorf("%s endpoint policy: %d characters, more than the %d AWS allows: name fewer buckets in consumer.vpc.s3EndpointBuckets", service, len(text), EndpointPolicyLimit)
+	if len(text) > config.EndpointPolicyLimit {
+		return "", fmt.Errorf("%s endpoint policy: %d characters, more than the %d AWS allows: name fewer buckets in consumer.vpc.s3EndpointBuckets", service, len(text), config.EndpointPolicyLimit)
 	}
 	return text, nil
 }

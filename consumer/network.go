@@ -100,9 +100,10 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 	}
 	for _, service := range args.InterfaceEndpoints {
 		logicalName := endpointLogicalName(name, service)
-		// The provider updates an endpoint's policy in place
-		// (ModifyVpcEndpoint; policy is not ForceNew in
-		// terraform-provider-aws internal/service/ec2/vpc_endpoint.go).
+		// The provider updates an endpoint's policy in place with
+		// ModifyVpcEndpoint (policy is not ForceNew in
+		// terraform-provider-aws internal/service/ec2/vpc_endpoint.go) and
+		// ignores equivalent JSON as AWS rewrites it (#22137, #28798).
 		endpointPolicy, err := endpointPolicyJSON(service, perimeter)
 		if err != nil {
 			return nil, err

@@ -232,7 +232,7 @@ func TestEndpointPolicySizeIsBounded(t *testing.T) {
 	}
 	text, err := consumer.EndpointPolicy("s3", perimeter).JSON()
 	require.NoError(t, err)
-	assert.Less(t, len(text), consumer.EndpointPolicyLimit/10, "a fixed document, whatever the users")
+	assert.Less(t, len(text), config.EndpointPolicyLimit/10, "a fixed document, whatever the users")
 
 	var buckets []any
 	for i := 0; i < 400; i++ {
