@@ -49,11 +49,11 @@ func TestDevPlanJSON(t *testing.T) {
 	assert.Equal(t, "dev", p.Stack)
 	assert.Equal(t, "us-east-1", p.Region)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "222222222222", Resources: 43},
+		{Provider: "consumer", AccountID: "222222222222", Resources: 44},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 50, p.Totals.Resources)
-	assert.Equal(t, map[string]int{"consumer": 43, "producer": 7}, p.Totals.ByAccount)
+	assert.Equal(t, 51, p.Totals.Resources)
+	assert.Equal(t, map[string]int{"consumer": 44, "producer": 7}, p.Totals.ByAccount)
 	assert.Equal(t, 8, p.Totals.ByType["aws:ec2:VpcEndpoint"])
 
 	// The producer role's trust policy, parsed, names the execution role's ARN.
@@ -115,7 +115,7 @@ func TestDevPlanText(t *testing.T) {
 		"aws.sagemaker.us-east-1.studio",
 		"== Stack outputs",
 		"notebookSnippet:",
-		"50 resources",
+		"51 resources",
 		"== AWS default quotas",
 	} {
 		assert.Contains(t, out, want)
@@ -126,7 +126,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 87, "producer": 49}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 88, "producer": 49}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
@@ -178,10 +178,10 @@ func TestSameAccountVariant(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "111111111111", Resources: 43},
+		{Provider: "consumer", AccountID: "111111111111", Resources: 44},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 50, p.Totals.Resources)
+	assert.Equal(t, 51, p.Totals.Resources)
 }
 
 func TestInvalidConfigPrintsNoPlan(t *testing.T) {
