@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/studio-redshift/studio-redshift/cidr"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -359,16 +360,11 @@ func (c *Config) checkEndpoints(p *problems) {
 		}
 		seenBucket[bucket] = true
 	}
-	if size := s3EndpointPolicySize(c.Consumer.VPC.S3EndpointBuckets); size > EndpointPolicyLimit {
+	if size := s3EndpointPolicySize(c.Consumer.VPC.S3EndpointBuckets); size > quota.EndpointPolicySize {
 		p.add("consumer.vpc.s3EndpointBuckets", "%d buckets make the S3 gateway endpoint policy about %d characters, more than the %d AWS allows; name fewer buckets (or a few with shorter names)",
-			len(c.Consumer.VPC.S3EndpointBuckets), size, EndpointPolicyLimit)
+			len(c.Consumer.VPC.S3EndpointBuckets), size, quota.EndpointPolicySize)
 	}
 }
-
-// EndpointPolicyLimit is the size AWS allows a VPC endpoint policy: 20,480
-// characters, white space included (AWS PrivateLink guide, "Control access to
-// VPC endpoints using endpoint policies").
-const EndpointPolicyLimit = 20480
 
 // s3EndpointPolicySize bounds the S3 gateway endpoint policy from above: each
 // bucket is named twice (the bucket and its objects, `"arn:aws-us-gov:s3:::b",`

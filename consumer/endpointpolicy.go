@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/studio-redshift/studio-redshift/config"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -136,8 +136,8 @@ func endpointPolicyJSON(service string, p EndpointPerimeter) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s endpoint policy: %w", service, err)
 	}
-	if len(text) > config.EndpointPolicyLimit {
-		return "", fmt.Errorf("%s endpoint policy: %d characters, more than the %d AWS allows: name fewer buckets in consumer.vpc.s3EndpointBuckets", service, len(text), config.EndpointPolicyLimit)
+	if len(text) > quota.EndpointPolicySize {
+		return "", fmt.Errorf("%s endpoint policy: %d characters, more than the %d AWS allows: name fewer buckets in consumer.vpc.s3EndpointBuckets", service, len(text), quota.EndpointPolicySize)
 	}
 	return text, nil
 }

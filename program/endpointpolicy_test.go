@@ -11,6 +11,7 @@ import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
 
@@ -232,7 +233,7 @@ func TestEndpointPolicySizeIsBounded(t *testing.T) {
 	}
 	text, err := consumer.EndpointPolicy("s3", perimeter).JSON()
 	require.NoError(t, err)
-	assert.Less(t, len(text), config.EndpointPolicyLimit/10, "a fixed document, whatever the users")
+	assert.Less(t, len(text), quota.EndpointPolicySize/10, "a fixed document, whatever the users")
 
 	var buckets []any
 	for i := 0; i < 400; i++ {

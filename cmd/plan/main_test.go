@@ -98,6 +98,10 @@ func TestDevPlanJSON(t *testing.T) {
 	assert.Equal(t, 3, quotas["consumer/security groups per network interface (Studio app)"].Used,
 		"the clients group, the user's own and SageMaker's")
 	assert.Equal(t, 7, quotas["consumer/interface endpoints per VPC"].Used, "seven interface endpoints")
+	endpointPolicy := quotas["consumer/VPC endpoint policy size (characters)"]
+	assert.Equal(t, 20480, endpointPolicy.Limit)
+	assert.Equal(t, "consumer-endpoint-s3", endpointPolicy.Where, "the gateway's policy, which names the buckets, is the longest")
+	assert.Positive(t, endpointPolicy.Used)
 }
 
 func TestDevPlanText(t *testing.T) {
