@@ -3,7 +3,9 @@ package consumer
 import (
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/quota"
 	"github.com/studio-redshift/studio-redshift/policy"
 )
@@ -30,6 +32,11 @@ type EndpointPerimeter struct {
 	// Services are the interface endpoints of the VPC: an ECR endpoint needs
 	// ECR's layer bucket through the S3 gateway.
 	Services []string
+	// PackageRepository, if set, is the CodeArtifact repository of
+	// consumer.studio.pipIndexUrl: the CodeArtifact endpoints admit the
+	// stack's principals to it, also when another account owns it (a
+	// shared-services account, say). Optional.
+	PackageRepository *config.CodeArtifact
 }
 
 // EndpointPolicy is the policy of one endpoint: service is the name below
@@ -53,6 +60,12 @@ func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
 		"aws:ResourceAccount": p.Accounts,
 	}}
 
+	// Every other service is held to aws:ResourceAccount too: AWS's
+	// data-perimeter examples hold every action of their endpoints to the
+	// resource owner's organization (aws:ResourceOrgID, the organization of
+	// the account aws:ResourceAccount names). Where a request lacks the key,
+	// StringEquals fails and the endpoint refuses, which is the safe side;
+	// the README's first-deploy list checks the calls Studio makes.
 	switch service {
 	case "studio", "notebook":
 		// The Studio and notebook endpoints carry the web UI of a presigned
@@ -70,11 +83,39 @@ func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
 		})
 	case "s3":
 		return s3EndpointPolicy(p, everyone, stackRequests)
+	case "codeartifact.api", "codeartifact.repositories":
+		return codeArtifactEndpointPolicy(p, everyone, stackPrincipals, stackRequests)
 	}
 	return policy.New(policy.Statement{
 		Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
 		Action: []string{"*"}, Resource: []string{"*"}, Condition: stackRequests,
 	})
+}
+
+// codeArtifactEndpointPolicy admits the stack's requests, and the stack's
+// principals to the package repository in whichever account owns it: pip
+// asks the codeartifact.api endpoint for a token on the domain and the
+// repository's endpoint, and reads packages through
+// codeartifact.repositories (CodeArtifact user guide, "Use CodeArtifact
+// from a VPC"); the actions and ARNs are those of the execution role's
+// consumer-package-mirror policy.
+func codeArtifactEndpointPolicy(p EndpointPerimeter, everyone *policy.Principal, stackPrincipals, stackRequests policy.Condition) policy.Document {
+	statements := []policy.Statement{{
+		Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
+		Action: []string{"*"}, Resource: []string{"*"}, Condition: stackRequests,
+	}}
+	if repo := p.PackageRepository; repo != nil && !slices.Contains(p.Accounts, repo.Owner) {
+		for _, grant := range PackageMirrorPolicy(p.Partition, *repo).Statement {
+			if !strings.HasPrefix(grant.Action[0], "codeartifact:") {
+				continue // sts:GetServiceBearerToken is CodeArtifact's own call to STS
+			}
+			statements = append(statements, policy.Statement{
+				Sid: "PackageRepository" + strings.TrimPrefix(grant.Sid, "CodeArtifact"), Effect: policy.Allow, Principal: everyone,
+				Action: grant.Action, Resource: grant.Resource, Condition: stackPrincipals,
+			})
+		}
+	}
+	return policy.New(statements...)
 }
 
 // s3EndpointPolicy admits the stack's principals to the stack's buckets
@@ -115,11 +156,29 @@ func s3EndpointPolicy(p EndpointPerimeter, everyone *policy.Principal, stackRequ
 //     (Amazon ECR user guide, "Amazon ECR interface VPC endpoints", "Minimum
 //     Amazon S3 bucket permissions for Amazon ECR"), when images are pulled
 //     through an ecr.dkr endpoint.
+//
+// Considered and not admitted, because nothing the program sets up reads
+// them from inside the VPC:
 //   - CodeArtifact keeps package assets in AWS-owned assets-<account>-<region>
 //     buckets, but "an Amazon S3 endpoint is not needed when using Python"
 //     (CodeArtifact user guide, "Create the Amazon S3 gateway endpoint"): pip
 //     downloads through the codeartifact.repositories endpoint, so the
 //     package mirror adds no bucket.
+//   - Studio's images (SageMaker Distribution) and lifecycle configurations:
+//     apps pull neither through the VPC. The endpoints AWS requires for a
+//     VpcOnly domain include no ECR endpoint (SageMaker developer guide,
+//     "Connect Studio notebooks in a VPC to external resources"), and a
+//     lifecycle script is a parameter of CreateStudioLifecycleConfig, not an
+//     object.
+//   - Amazon Linux repositories (amazonlinux-2-repos-<region>,
+//     al2023-repos-<region>-*; AWS's data-perimeter list of service-owned
+//     resources): the lifecycle script installs with pip only, never yum or
+//     dnf.
+//   - JumpStart's jumpstart-cache-prod-<region> (SageMaker developer guide,
+//     "Model deployment security" in JumpStart): the program offers no
+//     JumpStart models, and a notebook reading that bucket does so with the
+//     stack's credentials on an AWS-owned resource; a team that needs it
+//     lists it in consumer.vpc.s3EndpointBuckets with its own buckets.
 func awsOwnedObjects(p EndpointPerimeter) []string {
 	var owned []string
 	if slices.Contains(p.Services, "ecr.dkr") {

@@ -162,13 +162,17 @@ func endpointPerimeter(args *ConsumerArgs) EndpointPerimeter {
 	if args.ProducerAccount != "" && args.ProducerAccount != args.Account {
 		accounts = append(accounts, args.ProducerAccount)
 	}
-	return EndpointPerimeter{
+	perimeter := EndpointPerimeter{
 		Partition: policy.Partition(args.Region),
 		Region:    args.Region,
 		Accounts:  accounts,
 		S3Buckets: args.S3EndpointBuckets,
 		Services:  args.InterfaceEndpoints,
 	}
+	if args.PackageMirror != nil {
+		perimeter.PackageRepository = args.PackageMirror.CodeArtifact
+	}
+	return perimeter
 }
 
 // rule is one security group rule.

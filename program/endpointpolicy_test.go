@@ -144,6 +144,55 @@ func TestECRImageLayersPassTheGateway(t *testing.T) {
 		"that bucket only")
 }
 
+// A package repository in a shared-services account is the one resource of
+// another account the CodeArtifact endpoints admit, and only to the stack's
+// principals, only for what pip asks of it.
+func TestTheCodeArtifactEndpointsAdmitTheMirrorInItsOwnAccount(t *testing.T) {
+	const (
+		domain     = "arn:aws:codeartifact:us-east-1:" + otherAccount + ":domain/ml-packages"
+		repository = "arn:aws:codeartifact:us-east-1:" + otherAccount + ":repository/ml-packages/pypi-store"
+		mirror     = "https://ml-packages-" + otherAccount + ".d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/"
+	)
+	values := withConsumer(t, devConfig(t), func(c map[string]any) {
+		c["studio"].(map[string]any)["pipIndexUrl"] = mirror
+	})
+	policies := endpointPolicies(t, run(t, values))
+	tests := []struct {
+		name     string
+		endpoint string
+		request  request
+		allowed  bool
+	}{
+		{"pip's token for the domain", "consumer-endpoint-codeartifact-api",
+			throughEndpoint("codeartifact:GetAuthorizationToken", domain, mlAccount, otherAccount), true},
+		{"pip's repository endpoint", "consumer-endpoint-codeartifact-api",
+			throughEndpoint("codeartifact:GetRepositoryEndpoint", repository, mlAccount, otherAccount), true},
+		{"pip reading packages", "consumer-endpoint-codeartifact-repositories",
+			throughEndpoint("codeartifact:ReadFromRepository", repository, mlAccount, otherAccount), true},
+		{"publishing to the mirror", "consumer-endpoint-codeartifact-repositories",
+			throughEndpoint("codeartifact:PublishPackageVersion", repository+"/pypi", mlAccount, otherAccount), false},
+		{"another repository of that account", "consumer-endpoint-codeartifact-repositories",
+			throughEndpoint("codeartifact:ReadFromRepository", "arn:aws:codeartifact:us-east-1:"+otherAccount+":repository/ml-packages/drop", mlAccount, otherAccount), false},
+		{"that account's own credentials", "consumer-endpoint-codeartifact-repositories",
+			throughEndpoint("codeartifact:ReadFromRepository", repository, otherAccount, otherAccount), false},
+		{"the mirror's account through another endpoint", "consumer-endpoint-sts",
+			throughEndpoint("sts:AssumeRole", "arn:aws:iam::"+otherAccount+":role/outside", mlAccount, otherAccount), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.allowed, allows(policies[tt.endpoint], tt.request), "%s: %+v", tt.endpoint, tt.request)
+		})
+	}
+
+	// A repository of the ML account needs nothing beyond the stack's statement.
+	values = withConsumer(t, devConfig(t), func(c map[string]any) {
+		c["studio"].(map[string]any)["pipIndexUrl"] = "https://ml-packages-" + mlAccount + ".d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/"
+	})
+	for _, name := range []string{"consumer-endpoint-codeartifact-api", "consumer-endpoint-codeartifact-repositories"} {
+		assert.Equal(t, []string{"StackAccountsOnly"}, sids(endpointPolicies(t, run(t, values))[name]), name)
+	}
+}
+
 func TestNamedBucketsStillLimitTheGateway(t *testing.T) {
 	values := withConsumer(t, devConfig(t), func(c map[string]any) {
 		c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data"}
