@@ -64,6 +64,8 @@ func TestEndpointPoliciesAdmitOnlyTheStackAccounts(t *testing.T) {
 			throughEndpoint("s3:PutObject", "arn:aws:s3:::sagemaker-us-east-1-222222222222/out.csv", mlAccount, mlAccount), true},
 		{"a GetObject from the data account's bucket", "consumer-endpoint-s3",
 			throughEndpoint("s3:GetObject", "arn:aws:s3:::ml-data/train.csv", dataAccount, dataAccount), true},
+		{"keys brought from a third account, to its own bucket", "consumer-endpoint-s3",
+			throughEndpoint("s3:PutObject", "arn:aws:s3:::exfiltration/data.csv", otherAccount, otherAccount), false},
 		{"a third account's credentials on the ML account's bucket", "consumer-endpoint-s3",
 			throughEndpoint("s3:PutObject", "arn:aws:s3:::sagemaker-us-east-1-222222222222/out.csv", otherAccount, mlAccount), false},
 		{"a request whose resource account is unknown", "consumer-endpoint-s3",
