@@ -60,12 +60,13 @@ func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
 		"aws:ResourceAccount": p.Accounts,
 	}}
 
-	// Every other service is held to aws:ResourceAccount too: AWS's
-	// data-perimeter examples hold every action of their endpoints to the
-	// resource owner's organization (aws:ResourceOrgID, the organization of
-	// the account aws:ResourceAccount names). Where a request lacks the key,
-	// StringEquals fails and the endpoint refuses, which is the safe side;
-	// the README's first-deploy list checks the calls Studio makes.
+	// Every endpoint but Studio's web UI holds requests to aws:ResourceAccount:
+	// AWS's data-perimeter examples hold every action through their
+	// endpoints to the resource owner's organization (aws:ResourceOrgID),
+	// which is the organization of that same account. Where a service left
+	// the key out of a request, StringEquals would fail and the endpoint
+	// refuse, the safe side; the README's first-deploy list runs the calls
+	// Studio and the notebook make.
 	switch service {
 	case "studio", "notebook":
 		// The Studio and notebook endpoints carry the web UI of a presigned
