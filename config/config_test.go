@@ -313,6 +313,13 @@ func TestParseRejects(t *testing.T) {
 			set(r, "consumer.vpc.s3GatewayEndpointId", "vpce-0a1b2c3d4e5f60718")
 			set(r, "consumer.vpc.s3EndpointBuckets", []any{"ml-data"})
 		}, "consumer.vpc.s3EndpointBuckets", "policy is its owner's"},
+		{"more buckets than an endpoint policy holds", func(r map[string]any) {
+			var buckets []any
+			for i := 0; i < 200; i++ {
+				buckets = append(buckets, fmt.Sprintf("team-bucket-with-a-long-name-%04d", i))
+			}
+			set(r, "consumer.vpc.s3EndpointBuckets", buckets)
+		}, "consumer.vpc.s3EndpointBuckets", "more than the 20480 AWS allows"},
 		{"malformed security group ID", func(r map[string]any) { set(r, "producer.redshift.securityGroupId", "sg-1") }, "producer.redshift.securityGroupId", "not a sg ID"},
 		{"invalid CIDR", func(r map[string]any) { set(r, "producer.vpc.cidr", "10.20.0.0/33") }, "producer.vpc.cidr", "not an IPv4 CIDR"},
 		{"CIDR with host bits", func(r map[string]any) { set(r, "consumer.vpc.cidr", "10.10.1.0/16") }, "consumer.vpc.cidr", "10.10.0.0/16"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/internal/cidr"
 	"github.com/studio-redshift/studio-redshift/internal/policy"
+	"github.com/studio-redshift/studio-redshift/internal/quota"
 )
 
 var (
@@ -379,6 +380,24 @@ func (c *Config) checkEndpoints(p *problems) {
 		}
 		seenBucket[bucket] = true
 	}
+	if size := s3EndpointPolicySize(c.Consumer.VPC.S3EndpointBuckets); size > quota.EndpointPolicySize {
+		p.add("consumer.vpc.s3EndpointBuckets", "%d buckets make the S3 gateway endpoint policy about %d characters, more than the %d AWS allows; name fewer buckets (or a few with shorter names)",
+			len(c.Consumer.VPC.S3EndpointBuckets), size, quota.EndpointPolicySize)
+	}
+}
+
+// s3EndpointPolicySize bounds the S3 gateway endpoint policy from above: each
+// bucket is named twice (the bucket and its objects, `"arn:aws-us-gov:s3:::b",`
+// and `".../*",`), and the rest of the document, the same for every stack,
+// stays under a kilobyte.
+func s3EndpointPolicySize(buckets []string) int {
+	const rest = 1024
+	const arnPrefix = len(`"arn:aws-us-gov:s3:::",`)
+	size := rest
+	for _, bucket := range buckets {
+		size += 2*(arnPrefix+len(bucket)) + len("/*")
+	}
+	return size
 }
 
 // KnownEndpoints are the interface endpoint services consumer.vpc.extraEndpoints

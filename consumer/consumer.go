@@ -58,6 +58,9 @@ type ConsumerArgs struct {
 	// Required.
 	Region  string
 	Account string
+	// ProducerAccount is the data account's ID: with Account, the accounts
+	// the VPC endpoints admit. Required.
+	ProducerAccount string
 	// VpcID, SubnetIDs and RouteTableIDs are the private network Studio runs
 	// in. Required; at least two subnets.
 	VpcID         pulumi.StringInput
@@ -67,7 +70,8 @@ type ConsumerArgs struct {
 	// NAT gateway; otherwise they reach only the endpoints, S3 and Redshift.
 	InternetEgress bool
 	// S3EndpointBuckets, if set, are the only buckets reachable through the
-	// S3 gateway endpoint. Optional; not with S3PrefixListID.
+	// S3 gateway endpoint; otherwise it admits every bucket of Account and
+	// ProducerAccount. Optional; not with S3PrefixListID.
 	S3EndpointBuckets []string
 	// S3PrefixListID, if set, is the S3 prefix list of the VPC's existing S3
 	// gateway endpoint, which then serves Studio; otherwise the program

@@ -93,12 +93,21 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 		}
 	}
 
-	s3PrefixList, err := newS3Gateway(ctx, name, args, parent)
+	perimeter := endpointPerimeter(args)
+	s3PrefixList, err := newS3Gateway(ctx, name, args, perimeter, parent)
 	if err != nil {
 		return nil, err
 	}
 	for _, service := range args.InterfaceEndpoints {
 		logicalName := endpointLogicalName(name, service)
+		// The provider updates an endpoint's policy in place with
+		// ModifyVpcEndpoint (policy is not ForceNew in
+		// terraform-provider-aws internal/service/ec2/vpc_endpoint.go) and
+		// ignores equivalent JSON as AWS rewrites it (#22137, #28798).
+		endpointPolicy, err := endpointPolicyJSON(service, perimeter)
+		if err != nil {
+			return nil, err
+		}
 		endpoint, err := ec2.NewVpcEndpoint(ctx, logicalName, &ec2.VpcEndpointArgs{
 			VpcId:             args.VpcID,
 			ServiceName:       pulumi.String(network.EndpointServiceName(args.Region, service)),
@@ -106,6 +115,7 @@ func newStudioNetwork(ctx *pulumi.Context, name string, args *ConsumerArgs, pare
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         args.SubnetIDs,
 			SecurityGroupIds:  pulumi.StringArray{n.endpointGroup.ID()},
+			Policy:            pulumi.String(endpointPolicy),
 			Tags:              pulumi.StringMap{"Name": pulumi.String(logicalName)},
 		}, parent)
 		if err != nil {
@@ -130,42 +140,39 @@ func userGroupName(name, userName string) string { return name + "-studio-" + us
 // newS3Gateway creates the S3 gateway endpoint on the Studio route tables, or
 // reuses the VPC's own (a route table takes one gateway route per service, so
 // a second endpoint would fail), and returns the prefix list Studio's egress
-// rule names.
-func newS3Gateway(ctx *pulumi.Context, name string, args *ConsumerArgs, parent pulumi.ResourceOption) (pulumi.StringInput, error) {
+// rule names. A reused endpoint keeps its owner's policy.
+func newS3Gateway(ctx *pulumi.Context, name string, args *ConsumerArgs, perimeter EndpointPerimeter, parent pulumi.ResourceOption) (pulumi.StringInput, error) {
 	if args.S3PrefixListID != nil {
 		return args.S3PrefixListID, nil
 	}
-	var gatewayPolicy pulumi.StringPtrInput
-	if len(args.S3EndpointBuckets) > 0 {
-		text, err := S3EndpointPolicy(policy.Partition(args.Region), args.S3EndpointBuckets).JSON()
-		if err != nil {
-			return nil, fmt.Errorf("S3 gateway endpoint policy: %w", err)
-		}
-		gatewayPolicy = pulumi.String(text)
+	gatewayPolicy, err := endpointPolicyJSON("s3", perimeter)
+	if err != nil {
+		return nil, err
 	}
-	gateway, err := network.NewS3GatewayEndpoint(ctx, endpointLogicalName(name, "s3"), args.Region, args.VpcID, args.RouteTableIDs, gatewayPolicy, parent)
+	gateway, err := network.NewS3GatewayEndpoint(ctx, endpointLogicalName(name, "s3"), args.Region, args.VpcID, args.RouteTableIDs, pulumi.String(gatewayPolicy), parent)
 	if err != nil {
 		return nil, err
 	}
 	return gateway.PrefixListId, nil
 }
 
-// S3EndpointPolicy limits S3 through the gateway endpoint to the named
-// buckets and their objects. Endpoint policies name no principal: "*" stands
-// for whoever uses the endpoint, and their own IAM policies still apply.
-func S3EndpointPolicy(partition string, buckets []string) policy.Document {
-	resources := make([]string, 0, 2*len(buckets))
-	for _, bucket := range buckets {
-		bucketArn := policy.ARN(partition, "s3", "", "", bucket)
-		resources = append(resources, bucketArn, bucketArn+"/*")
+// endpointPerimeter is what the consumer's endpoints admit.
+func endpointPerimeter(args *ConsumerArgs) EndpointPerimeter {
+	accounts := []string{args.Account}
+	if args.ProducerAccount != "" && args.ProducerAccount != args.Account {
+		accounts = append(accounts, args.ProducerAccount)
 	}
-	return policy.New(policy.Statement{
-		Sid:       "NamedBucketsOnly",
-		Effect:    policy.Allow,
-		Principal: &policy.Principal{AWS: []string{"*"}},
-		Action:    []string{"s3:*"},
-		Resource:  resources,
-	})
+	perimeter := EndpointPerimeter{
+		Partition: policy.Partition(args.Region),
+		Region:    args.Region,
+		Accounts:  accounts,
+		S3Buckets: args.S3EndpointBuckets,
+		Services:  args.InterfaceEndpoints,
+	}
+	if args.PackageMirror != nil {
+		perimeter.PackageRepository = args.PackageMirror.CodeArtifact
+	}
+	return perimeter
 }
 
 // rule is one security group rule.

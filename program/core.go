@@ -18,6 +18,7 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 	return consumer.NewConsumer(ctx, "consumer", &consumer.ConsumerArgs{
 		Region:                  cfg.Region,
 		Account:                 cfg.Consumer.AccountID,
+		ProducerAccount:         cfg.Producer.AccountID,
 		VpcID:                   studioVPC.id,
 		SubnetIDs:               studioVPC.subnetIDs,
 		RouteTableIDs:           studioVPC.routeTableIDs(),

@@ -36,11 +36,9 @@ func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProvi
 	return sageMakerRoles, nil
 }
 
-// newGuardrails attaches the closed-network guardrails, unless switched off.
+// newGuardrails attaches the closed-network guardrails, unless switched off,
+// and the VPC endpoint deny, always.
 func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, studioVPC *vpc, sageMakerRoles pulumi.StringArray) error {
-	if !cfg.Consumer.Guardrails.On() {
-		return nil
-	}
 	guard, err := guardrails.NewGuardrails(ctx, "guardrails", &guardrails.GuardrailsArgs{
 		ExecutionRoleName:    studio.ExecutionRoleName,
 		PassableRoleArns:     sageMakerRoles,
@@ -51,9 +49,13 @@ func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 			RequireNetworkIsolation: cfg.Consumer.Guardrails.RequireNetworkIsolation,
 			RequireSourceVpce:       cfg.Consumer.Guardrails.RequireSourceVpce,
 		},
+		Off: !cfg.Consumer.Guardrails.On(),
 	}, pulumi.Provider(provider))
 	if err != nil {
 		return err
+	}
+	if !cfg.Consumer.Guardrails.On() {
+		return nil
 	}
 	ctx.Export("guardrailPolicyArn", guard.PolicyArn)
 	return nil

@@ -168,7 +168,8 @@ func TestClosedNetworkEndpointsByName(t *testing.T) {
 
 func TestS3EndpointLimitedToNamedBuckets(t *testing.T) {
 	gateway := one(t, run(t, devConfig(t)), endpointType, "consumer-endpoint-s3")
-	assert.Empty(t, gateway.String("policy"), "unrestricted unless buckets are named")
+	assert.Equal(t, []string{"StackAccountsOnly"}, sids(parsePolicy(t, gateway, "policy")),
+		"every bucket of the stack's accounts unless buckets are named")
 
 	values := withConsumer(t, devConfig(t), func(c map[string]any) {
 		c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data", "sagemaker-us-east-1-222222222222"}
@@ -183,4 +184,6 @@ func TestS3EndpointLimitedToNamedBuckets(t *testing.T) {
 		"arn:aws:s3:::ml-data", "arn:aws:s3:::ml-data/*",
 		"arn:aws:s3:::sagemaker-us-east-1-222222222222", "arn:aws:s3:::sagemaker-us-east-1-222222222222/*",
 	}, s.Resource)
+	assert.Equal(t, []string{"222222222222", "111111111111"}, s.Condition["StringEquals"]["aws:PrincipalAccount"],
+		"the named buckets, for the stack's principals only")
 }

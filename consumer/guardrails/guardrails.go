@@ -1,8 +1,10 @@
 // Package guardrails keeps Studio users inside the closed network: a managed
 // policy of explicit denies, attached to the execution role, that refuses
 // SageMaker resources outside the VPC's subnets and security groups, direct
-// internet access, and passing any other role to SageMaker. Explicit denies
-// win over the broad allows of AmazonSageMakerFullAccess.
+// internet access, and passing any other role to SageMaker; and, whether the
+// guardrails are switched on or not, an inline deny of making or changing VPC
+// endpoints. Explicit denies win over the broad allows of
+// AmazonSageMakerFullAccess.
 package guardrails
 
 import (
@@ -18,7 +20,8 @@ import (
 type Guardrails struct {
 	pulumi.ResourceState
 
-	// PolicyArn is the managed policy, for other roles of the account to attach.
+	// PolicyArn is the managed policy, for other roles of the account to
+	// attach; empty when Off.
 	PolicyArn pulumi.StringOutput `pulumi:"policyArn"`
 }
 
@@ -39,6 +42,10 @@ type GuardrailsArgs struct {
 	SageMakerEndpointIDs pulumi.StringArrayInput
 	// Switches turns the opt-in statements on.
 	Switches Switches
+	// Off leaves out the managed guardrail policy (consumer.guardrails.enabled
+	// false). The VPC endpoint deny stays: it keeps the closed network
+	// closed against the users themselves, which no switch may undo.
+	Off bool
 }
 
 // Switches are the statements that break common workflows, so are opt-in.
@@ -54,6 +61,23 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
+
+	endpointDeny, err := EndpointDenyPolicy().JSON()
+	if err != nil {
+		return nil, fmt.Errorf("VPC endpoint deny: %w", err)
+	}
+	// Inline, so it counts against no managed-policy quota of the role (10
+	// per role, IAM quotas) and lives and dies with the role.
+	if _, err := iam.NewRolePolicy(ctx, name+"-no-vpc-endpoints", &iam.RolePolicyArgs{
+		Role:   args.ExecutionRoleName,
+		Policy: pulumi.String(endpointDeny),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("VPC endpoint deny: %w", err)
+	}
+	if args.Off {
+		comp.PolicyArn = pulumi.String("").ToStringOutput()
+		return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
+	}
 
 	document := pulumi.All(args.PassableRoleArns, args.SubnetIDs, args.SecurityGroupIDs, args.SageMakerEndpointIDs).ApplyT(
 		func(values []any) (string, error) {
@@ -80,6 +104,30 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 
 	comp.PolicyArn = managed.Arn
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"policyArn": managed.Arn})
+}
+
+// vpcEndpointActions make or widen a way out of the VPC: a new endpoint
+// (with its own policy, to any account), an endpoint's policy or route
+// tables changed, or an endpoint service of the account's own that another
+// account's VPC could reach.
+var vpcEndpointActions = []string{
+	"ec2:CreateVpcEndpoint",
+	"ec2:ModifyVpcEndpoint",
+	"ec2:CreateVpcEndpointServiceConfiguration",
+}
+
+// EndpointDenyPolicy refuses the execution role the VPC endpoint actions. A
+// deny with no condition holds for every request; Resource is "*" because a
+// deny must cover every resource type these actions take (vpc-endpoint, vpc,
+// subnet, security-group, route-table ...; Service Authorization Reference,
+// Amazon EC2).
+func EndpointDenyPolicy() policy.Document {
+	return policy.New(policy.Statement{
+		Sid:      "DenyVpcEndpointChanges",
+		Effect:   policy.Deny,
+		Action:   vpcEndpointActions,
+		Resource: []string{"*"},
+	})
 }
 
 // Network is what the guardrails allow: everything else is denied.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 	"github.com/studio-redshift/studio-redshift/internal/quota"
@@ -37,6 +38,9 @@ const (
 	vpcQuotas      = "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"
 	redshiftQuotas = "https://docs.aws.amazon.com/redshift/latest/mgmt/amazon-redshift-limits.html"
 	iamQuotas      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
+	// States the 20,480 characters of an endpoint policy, white space
+	// included.
+	endpointPolicies = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html"
 	// SageMaker API reference, UserSettings.SecurityGroups: at most 5 per
 	// app, one of them SageMaker's own for the home EFS.
 	studioGroups = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UserSettings.html"
@@ -125,6 +129,11 @@ var quotaRules = []quotaRule{
 		name: "role trust policy length (characters)", limit: quota.TrustPolicyLength, source: iamQuotas,
 		key:     "none: each producer role trusts one consumer's execution role, and no user is ever listed",
 		measure: policySize("aws:iam/role:Role", "assumeRolePolicy", func(r offline.Resource, _ namer) string { return r.Name }),
+	},
+	{
+		name: "VPC endpoint policy size (characters)", limit: quota.EndpointPolicySize, source: endpointPolicies,
+		key:     "consumer.vpc.s3EndpointBuckets (consumer.studio.userProfiles are never listed)",
+		measure: endpointPolicySize,
 	},
 	{
 		name: "managed policy size (characters)", limit: quota.ManagedPolicySize, source: iamQuotas,
@@ -309,6 +318,18 @@ func policySize(typ, property string, owner func(offline.Resource, namer) string
 		}
 		return highest(counts)
 	}
+}
+
+// endpointPolicySize measures each endpoint's policy as written: unlike
+// IAM's, the endpoint policy limit counts white space too.
+func endpointPolicySize(all []offline.Resource, _ namer) map[string]usage {
+	counts := map[[2]string]int{}
+	for _, r := range all {
+		if r.Type == "aws:ec2/vpcEndpoint:VpcEndpoint" {
+			counts[[2]string{r.Provider, r.Name}] = utf8.RuneCountInString(r.String("policy"))
+		}
+	}
+	return highest(counts)
 }
 
 // iamLength is a document's length as IAM's quotas count it: compact JSON,

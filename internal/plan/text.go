@@ -275,7 +275,7 @@ func (p *Plan) writeQuotas(b *bytes.Buffer) {
 		}
 		return []string{q.Provider, q.Name, fmt.Sprint(q.Used), fmt.Sprint(q.Limit), fmt.Sprint(q.Headroom), where, q.Key}
 	})
-	b.WriteString("Sources: " + vpcQuotas + ", " + iamQuotas + ", " + studioGroups + "\n")
+	b.WriteString("Sources: " + vpcQuotas + ", " + iamQuotas + ", " + endpointPolicies + ", " + studioGroups + "\n")
 }
 
 // writeDetails prints, under a resource, what its summary line cannot hold:

@@ -24,6 +24,11 @@ const (
 	ManagedPoliciesPerRole = 10
 )
 
+// EndpointPolicySize is the most characters a VPC endpoint policy may have,
+// white space included (AWS PrivateLink guide, "Control access to VPC
+// endpoints using endpoint policies").
+const EndpointPolicySize = 20480
+
 // SageMaker creates two security groups in the VPC for each domain (inbound
 // and outbound NFS to the home EFS) and puts one of them on every Studio app.
 const (
