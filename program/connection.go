@@ -58,7 +58,7 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			EndpointKey:       cfg.Consumer.AccountID + "/" + cfg.Consumer.Studio.DomainName,
 			ConsumerVpcID:     studioVPC.id,
 			SubnetIDs:         studioVPC.subnetIDs,
-			Clients: []managedendpoint.Client{
+			Clients: []managedendpoint.EndpointClient{
 				{Name: "studio-clients", ID: studio.ClientsSecurityGroupID},
 				{Name: "jobs", ID: studio.JobsSecurityGroupID},
 			},

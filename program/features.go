@@ -45,7 +45,7 @@ func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 		SubnetIDs:            studioVPC.subnetIDs,
 		SecurityGroupIDs:     studio.StudioSecurityGroupIDs,
 		SageMakerEndpointIDs: studio.SageMakerEndpointIDs,
-		Switches: guardrails.Switches{
+		Switches: guardrails.GuardrailSwitches{
 			RequireNetworkIsolation: cfg.Consumer.Guardrails.RequireNetworkIsolation,
 			RequireSourceVpce:       cfg.Consumer.Guardrails.RequireSourceVpce,
 		},
@@ -80,7 +80,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 		ManagePolicy: a.Bucket.ManagePolicy,
 		Prefixes:     a.Bucket.Prefixes,
 		AccessLogs:   accessLogs(producerLogs, a.Bucket.ProducerBucket),
-		Grants: []databucket.Grant{{
+		Grants: []databucket.BucketGrant{{
 			Sid:           "AthenaRead",
 			Principals:    readers,
 			BucketActions: []string{"s3:GetBucketLocation"},
@@ -142,9 +142,9 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 			return pulumi.StringOutput{}, err
 		}
 	}
-	var studioRole *featurestore.Role
+	var studioRole *featurestore.OfflineStoreRole
 	if f.StudioReadAccess {
-		studioRole = &featurestore.Role{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
+		studioRole = &featurestore.OfflineStoreRole{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
 	}
 	store, err := featurestore.NewFeatureStore(ctx, "feature-store", &featurestore.FeatureStoreArgs{
 		ConsumerProvider:  consumerProvider,

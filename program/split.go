@@ -142,7 +142,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
-		authorization, err := managedendpoint.NewAuthorization(ctx, "endpoint-"+account, &managedendpoint.AuthorizationArgs{
+		authorization, err := managedendpoint.NewEndpointAuthorization(ctx, "endpoint-"+account, &managedendpoint.EndpointAuthorizationArgs{
 			ConsumerAccountID: account, ClusterIdentifier: clusterID, ConsumerVpcIDs: endpointVPCs[account],
 		}, pulumi.Provider(provider))
 		if err != nil {

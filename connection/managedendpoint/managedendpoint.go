@@ -29,8 +29,8 @@ type ManagedEndpoint struct {
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 }
 
-// Client is a security group whose members may connect to the endpoint.
-type Client struct {
+// EndpointClient is a security group whose members may connect to the endpoint.
+type EndpointClient struct {
 	// Name keys the rules' logical names ("studio-clients").
 	Name string
 	ID   pulumi.StringInput
@@ -64,7 +64,7 @@ type ManagedEndpointArgs struct {
 	SubnetIDs     pulumi.StringArrayInput
 	// Clients may connect: the Studio clients group and the jobs group.
 	// Required.
-	Clients []Client
+	Clients []EndpointClient
 }
 
 // NewManagedEndpoint registers the authorization and the endpoint.
@@ -189,9 +189,9 @@ func authorize(ctx *pulumi.Context, name, account string, clusterID pulumi.Strin
 	return authorization, nil
 }
 
-// Authorization is a producer-side stack's authorization of one consumer
+// EndpointAuthorization is a producer-side stack's authorization of one consumer
 // account's managed endpoints.
-type Authorization struct {
+type EndpointAuthorization struct {
 	pulumi.ResourceState
 
 	// Authorized is true once AWS reports the authorization: the provider
@@ -202,9 +202,9 @@ type Authorization struct {
 	Authorized pulumi.BoolOutput `pulumi:"authorized"`
 }
 
-// AuthorizationArgs are the inputs of NewAuthorization. Create it with the
+// EndpointAuthorizationArgs are the inputs of NewAuthorization. Create it with the
 // producer account's provider (pulumi.Provider).
-type AuthorizationArgs struct {
+type EndpointAuthorizationArgs struct {
 	// ConsumerAccountID's VPCs ConsumerVpcIDs may have an endpoint of the
 	// cluster ClusterIdentifier: the created cluster's output, so that the
 	// authorization waits for it, or an existing cluster's identifier.
@@ -214,9 +214,9 @@ type AuthorizationArgs struct {
 	ConsumerVpcIDs    []string
 }
 
-// NewAuthorization registers the authorization of one consumer account.
-func NewAuthorization(ctx *pulumi.Context, name string, args *AuthorizationArgs, opts ...pulumi.ResourceOption) (*Authorization, error) {
-	comp := &Authorization{}
+// NewEndpointAuthorization registers the authorization of one consumer account.
+func NewEndpointAuthorization(ctx *pulumi.Context, name string, args *EndpointAuthorizationArgs, opts ...pulumi.ResourceOption) (*EndpointAuthorization, error) {
+	comp := &EndpointAuthorization{}
 	if err := ctx.RegisterComponentResource("studioredshift:index:EndpointAuthorization", name, comp, opts...); err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func NewAthena(ctx *pulumi.Context, name string, args *AthenaArgs, opts ...pulum
 	}
 
 	access := args.DataKeyArn.ToStringOutput().ApplyT(func(keyArn string) (string, error) {
-		return AccessPolicy(Scope{
+		return AthenaAccessPolicy(AthenaScope{
 			Partition: args.Partition, Region: args.Region, Account: args.Account,
 			Workgroup: args.Workgroup, Database: args.Database, Tables: args.Tables,
 			ResultsBucket: args.ResultsBucket, DataBucket: args.DataBucket,
@@ -151,7 +151,7 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	if err != nil {
 		return nil, fmt.Errorf("results bucket: %w", err)
 	}
-	if err := databucket.Private(ctx, name+"-results", bucket, parent); err != nil {
+	if err := databucket.PrivateBucket(ctx, name+"-results", bucket, parent); err != nil {
 		return nil, err
 	}
 	if err := databucket.EncryptWithS3Keys(ctx, name+"-results", bucket, parent); err != nil {
@@ -173,7 +173,7 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	}, parent); err != nil {
 		return nil, fmt.Errorf("results expiry: %w", err)
 	}
-	tlsOnly, err := databucket.BucketPolicy(policy.ARN(args.Partition, "s3", "", "", args.ResultsBucket), nil, nil, nil).JSON()
+	tlsOnly, err := databucket.DataBucketPolicy(policy.ARN(args.Partition, "s3", "", "", args.ResultsBucket), nil, nil, nil).JSON()
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/studio-redshift/studio-redshift/producer/databucket"
 )
 
-// Scope is everything the access policy names.
-type Scope struct {
+// AthenaScope is everything the access policy names.
+type AthenaScope struct {
 	Partition, Region, Account string
 	Workgroup                  string
 	Database                   string
@@ -19,11 +19,11 @@ type Scope struct {
 	DataKeyArn string
 }
 
-// AccessPolicy allows querying through exactly this workgroup, reading
+// AthenaAccessPolicy allows querying through exactly this workgroup, reading
 // exactly these catalog entries and the producer's bucket (its prefixes
 // only), and keeping results in the workgroup's bucket. Athena acts with the
 // caller's permissions throughout, so the caller needs all of them.
-func AccessPolicy(s Scope) policy.Document {
+func AthenaAccessPolicy(s AthenaScope) policy.Document {
 	glueArn := func(resource string) string { return policy.ARN(s.Partition, "glue", s.Region, s.Account, resource) }
 	catalog := []string{glueArn("catalog"), glueArn("database/" + s.Database)}
 	var tables, partitioned []string

@@ -55,7 +55,7 @@ type FeatureStoreArgs struct {
 	// KeyAdministrators administer the key, next to the account root.
 	KeyAdministrators []string
 	// StudioRole, when set, may read the offline store from notebooks. Optional.
-	StudioRole *Role
+	StudioRole *OfflineStoreRole
 	// FeatureGroups are the groups to create. Required.
 	FeatureGroups []config.FeatureGroup
 	// Protect guards the key, a created bucket and the feature groups (their
@@ -63,8 +63,8 @@ type FeatureStoreArgs struct {
 	Protect bool
 }
 
-// Role is a role of the consumer account, by name and ARN.
-type Role struct {
+// OfflineStoreRole is a role of the consumer account, by name and ARN.
+type OfflineStoreRole struct {
 	Name, Arn pulumi.StringInput
 }
 
@@ -78,7 +78,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 	inConsumer := []pulumi.ResourceOption{parent, pulumi.Provider(args.ConsumerProvider)}
 	uri := "s3://" + args.Bucket.Name + "/" + args.Prefix
 
-	trust, err := RoleTrustPolicy(args.Partition, args.Account).JSON()
+	trust, err := OfflineStoreTrustPolicy(args.Partition, args.Account).JSON()
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		readers = append(readers, args.StudioRole.Arn)
 	}
 	keyPolicy := pulumi.All(role.Arn, readers).ApplyT(func(values []any) (string, error) {
-		return KeyPolicy(KeyPrincipals{
+		return OfflineStoreKeyPolicy(OfflineStoreKeyPrincipals{
 			Partition: args.Partition, Account: args.Account, ProducerAccount: args.ProducerAccount,
 			Administrators: args.KeyAdministrators, OfflineStoreRole: values[0].(string), Readers: values[1].([]string),
 		}).JSON()
@@ -106,7 +106,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 	}
 
 	permissions := key.Arn.ApplyT(func(keyArn string) (string, error) {
-		return RolePolicy(args.Partition, args.Bucket.Name, args.Prefix, keyArn).JSON()
+		return OfflineStoreRolePolicy(args.Partition, args.Bucket.Name, args.Prefix, keyArn).JSON()
 	}).(pulumi.StringOutput)
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-offline-store-access", &iam.RolePolicyArgs{
 		Role:   role.Name,
@@ -116,7 +116,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		return nil, fmt.Errorf("offline store role policy: %w", err)
 	}
 
-	grants := []databucket.Grant{{
+	grants := []databucket.BucketGrant{{
 		// As AWS's procedure has it, narrowed to bucket-level and
 		// object-level actions on their own resources, under the prefix.
 		Sid:           "OfflineStoreWrite",
@@ -125,7 +125,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		ObjectActions: []string{"s3:PutObject", "s3:PutObjectAcl"},
 	}}
 	if args.StudioRole != nil {
-		grants = append(grants, databucket.Grant{
+		grants = append(grants, databucket.BucketGrant{
 			Sid:           "StudioRead",
 			Principals:    []pulumi.StringInput{args.StudioRole.Arn},
 			BucketActions: []string{"s3:GetBucketLocation"},
@@ -135,7 +135,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		// Cross-account access needs the reader's own account to allow it
 		// too: the bucket policy alone is not enough.
 		reading := key.Arn.ApplyT(func(keyArn string) (string, error) {
-			return StudioReadPolicy(args.Partition, args.Region, args.Bucket.Name, args.Prefix, keyArn).JSON()
+			return OfflineStoreReadPolicy(args.Partition, args.Region, args.Bucket.Name, args.Prefix, keyArn).JSON()
 		}).(pulumi.StringOutput)
 		if _, err := iam.NewRolePolicy(ctx, name+"-studio-read", &iam.RolePolicyArgs{
 			Role:   args.StudioRole.Name,
@@ -213,7 +213,7 @@ func featureGroupArgs(group config.FeatureGroup, offlineStoreURI string, roleArn
 	}
 }
 
-// RoleTrustPolicy lets SageMaker assume the offline-store role, for this
+// OfflineStoreTrustPolicy lets SageMaker assume the offline-store role, for this
 // account's feature groups where SageMaker says whose they are.
 //
 // AWS's confused-deputy page for SageMaker ("Cross-service confused deputy
@@ -224,7 +224,7 @@ func featureGroupArgs(group config.FeatureGroup, offlineStoreURI string, roleArn
 // own role if it does not; StringEqualsIfExists keeps the guard wherever the
 // key is sent (another account's value is refused) and admits the service
 // where it is not. The README's first-deploy list has the check.
-func RoleTrustPolicy(partition, account string) policy.Document {
+func OfflineStoreTrustPolicy(partition, account string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:       "FeatureStoreOfThisAccount",
 		Effect:    policy.Allow,
@@ -234,10 +234,10 @@ func RoleTrustPolicy(partition, account string) policy.Document {
 	})
 }
 
-// RolePolicy is AWS's AmazonSageMakerFeatureStoreAccess narrowed from any
+// OfflineStoreRolePolicy is AWS's AmazonSageMakerFeatureStoreAccess narrowed from any
 // bucket named *sagemaker* to the offline store itself, so the bucket needs
 // no "sagemaker" in its name, plus the key the offline store encrypts with.
-func RolePolicy(partition, bucket, prefix, keyArn string) policy.Document {
+func OfflineStoreRolePolicy(partition, bucket, prefix, keyArn string) policy.Document {
 	bucketArn := policy.ARN(partition, "s3", "", "", bucket)
 	return policy.New(
 		policy.Statement{
@@ -261,15 +261,15 @@ func RolePolicy(partition, bucket, prefix, keyArn string) policy.Document {
 	)
 }
 
-// StudioReadPolicy lets notebooks read the offline store: list and get under
+// OfflineStoreReadPolicy lets notebooks read the offline store: list and get under
 // its prefix, and decrypt with its key through S3.
-func StudioReadPolicy(partition, region, bucket, prefix, keyArn string) policy.Document {
+func OfflineStoreReadPolicy(partition, region, bucket, prefix, keyArn string) policy.Document {
 	bucketArn := policy.ARN(partition, "s3", "", "", bucket)
 	return policy.New(databucket.ReaderStatements("OfflineStore", region, bucketArn, []string{prefix}, keyArn)...)
 }
 
-// KeyPrincipals are who the key policy names.
-type KeyPrincipals struct {
+// OfflineStoreKeyPrincipals are who the key policy names.
+type OfflineStoreKeyPrincipals struct {
 	Partition, Account, ProducerAccount string
 	Administrators                      []string
 	OfflineStoreRole                    string
@@ -291,9 +291,9 @@ var keyUse = []string{
 	"kms:ListAliases", "kms:ListGrants", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RetireGrant",
 }
 
-// KeyPolicy follows AWS's cross-account offline store procedure. In a key
+// OfflineStoreKeyPolicy follows AWS's cross-account offline store procedure. In a key
 // policy the resource "*" is the key itself.
-func KeyPolicy(k KeyPrincipals) policy.Document {
+func OfflineStoreKeyPolicy(k OfflineStoreKeyPrincipals) policy.Document {
 	key := []string{"*"}
 	statements := []policy.Statement{{
 		Sid:       "EnableIAMPolicies",

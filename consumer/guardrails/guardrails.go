@@ -41,15 +41,15 @@ type GuardrailsArgs struct {
 	// RequireSourceVpce is set.
 	SageMakerEndpointIDs pulumi.StringArrayInput
 	// Switches turns the opt-in statements on.
-	Switches Switches
+	Switches GuardrailSwitches
 	// Off leaves out the managed guardrail policy (consumer.guardrails.enabled
 	// false). The VPC endpoint deny stays: it keeps the closed network
 	// closed against the users themselves, which no switch may undo.
 	Off bool
 }
 
-// Switches are the statements that break common workflows, so are opt-in.
-type Switches struct {
+// GuardrailSwitches are the statements that break common workflows, so are opt-in.
+type GuardrailSwitches struct {
 	RequireNetworkIsolation bool
 	RequireSourceVpce       bool
 }
@@ -62,7 +62,7 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 	}
 	parent := pulumi.Parent(comp)
 
-	endpointDeny, err := EndpointDenyPolicy().JSON()
+	endpointDeny, err := NoVpcEndpointsPolicy().JSON()
 	if err != nil {
 		return nil, fmt.Errorf("VPC endpoint deny: %w", err)
 	}
@@ -81,7 +81,7 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 
 	document := pulumi.All(args.PassableRoleArns, args.SubnetIDs, args.SecurityGroupIDs, args.SageMakerEndpointIDs).ApplyT(
 		func(values []any) (string, error) {
-			return Policy(Network{
+			return GuardrailPolicy(GuardrailNetwork{
 				PassableRoleArns:     values[0].([]string),
 				SubnetIDs:            values[1].([]string),
 				SecurityGroupIDs:     values[2].([]string),
@@ -116,12 +116,12 @@ var vpcEndpointActions = []string{
 	"ec2:CreateVpcEndpointServiceConfiguration",
 }
 
-// EndpointDenyPolicy refuses the execution role the VPC endpoint actions. A
+// NoVpcEndpointsPolicy refuses the execution role the VPC endpoint actions. A
 // deny with no condition holds for every request; Resource is "*" because a
 // deny must cover every resource type these actions take (vpc-endpoint, vpc,
 // subnet, security-group, route-table ...; Service Authorization Reference,
 // Amazon EC2).
-func EndpointDenyPolicy() policy.Document {
+func NoVpcEndpointsPolicy() policy.Document {
 	return policy.New(policy.Statement{
 		Sid:      "DenyVpcEndpointChanges",
 		Effect:   policy.Deny,
@@ -130,8 +130,8 @@ func EndpointDenyPolicy() policy.Document {
 	})
 }
 
-// Network is what the guardrails allow: everything else is denied.
-type Network struct {
+// GuardrailNetwork is what the guardrails allow: everything else is denied.
+type GuardrailNetwork struct {
 	PassableRoleArns     []string
 	SubnetIDs            []string
 	SecurityGroupIDs     []string
@@ -159,10 +159,10 @@ var vpcCreatingActions = []string{
 	"sagemaker:UpdateMonitoringSchedule",
 }
 
-// Policy is the guardrail document. Each condition is its own statement,
+// GuardrailPolicy is the guardrail document. Each condition is its own statement,
 // because the conditions of one statement must all hold at once. Resources
 // are "*": the denies are about how a resource is configured, whatever it is.
-func Policy(n Network, switches Switches) policy.Document {
+func GuardrailPolicy(n GuardrailNetwork, switches GuardrailSwitches) policy.Document {
 	anySageMaker := []string{"sagemaker:*"}
 	everything := []string{"*"}
 	statements := []policy.Statement{

@@ -35,7 +35,7 @@ func NewRoleChain(ctx *pulumi.Context, name string, args *RoleChainArgs, opts ..
 		return nil, err
 	}
 	document := args.ProducerRoleArn.ToStringOutput().ApplyT(func(producerRoleArn string) (string, error) {
-		return AssumePolicy(producerRoleArn).JSON()
+		return AssumeProducerRolePolicy(producerRoleArn).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-assume-producer-role", &iam.RolePolicyArgs{
 		Role:   args.ExecutionRoleName,
@@ -46,10 +46,10 @@ func NewRoleChain(ctx *pulumi.Context, name string, args *RoleChainArgs, opts ..
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{})
 }
 
-// AssumePolicy allows assuming exactly the producer role. AWS: a session that
+// AssumeProducerRolePolicy allows assuming exactly the producer role. AWS: a session that
 // carries a SourceIdentity can only chain into another role when the caller
 // may also sts:SetSourceIdentity on it; the seed article shows AssumeRole alone.
-func AssumePolicy(producerRoleArn string) policy.Document {
+func AssumeProducerRolePolicy(producerRoleArn string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:      "AssumeProducerRoleWithSourceIdentity",
 		Effect:   policy.Allow,

@@ -16,8 +16,8 @@ import (
 	"github.com/studio-redshift/studio-redshift/internal/policy"
 )
 
-// Grant is what one set of principals may do with the bucket.
-type Grant struct {
+// BucketGrant is what one set of principals may do with the bucket.
+type BucketGrant struct {
 	// Sid prefixes the statements of this grant. Required.
 	Sid string
 	// Principals are role or user ARNs. Required.
@@ -74,7 +74,7 @@ type DataBucketArgs struct {
 	// Prefixes limit the grants to these key prefixes; empty means all keys.
 	Prefixes []string
 	// Grants are who may do what. Required.
-	Grants []Grant
+	Grants []BucketGrant
 	// AccessLogs is where a created bucket's S3 server access logs go, so
 	// that who read the data has an answer. Required with Create.
 	AccessLogs *AccessLogs
@@ -93,7 +93,7 @@ func NewDataBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, opts 
 	bucketArn := policy.ARN(args.Partition, "s3", "", "", args.Name)
 
 	document := pulumi.All(principalLists(args.Grants)...).ApplyT(func(values []any) (string, error) {
-		return BucketPolicy(bucketArn, args.Prefixes, args.Grants, resolved(values)).JSON()
+		return DataBucketPolicy(bucketArn, args.Prefixes, args.Grants, resolved(values)).JSON()
 	}).(pulumi.StringOutput)
 
 	keyArn := pulumi.String(args.KeyArn).ToStringOutput()
@@ -152,7 +152,7 @@ func NewDataBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, opts 
 
 // principalLists are the grants' principals, one array input per grant, for
 // pulumi.All; resolved turns what it yields back into lists.
-func principalLists(grants []Grant) []any {
+func principalLists(grants []BucketGrant) []any {
 	lists := make([]any, len(grants))
 	for i, grant := range grants {
 		lists[i] = pulumi.StringArray(grant.Principals)
@@ -171,7 +171,7 @@ func resolved(values []any) [][]string {
 // newBucket creates the bucket with its key and its protections.
 func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pulumi.ResourceOption) (*kms.Key, *s3.BucketV2, error) {
 	keyPolicy := pulumi.All(principalLists(args.Grants)...).ApplyT(func(values []any) (string, error) {
-		return KeyPolicy(args.Partition, args.Region, args.Account, args.Grants, resolved(values)).JSON()
+		return DataKeyPolicy(args.Partition, args.Region, args.Account, args.Grants, resolved(values)).JSON()
 	}).(pulumi.StringOutput)
 	key, err := datakey.New(ctx, name+"-key", "Encrypts S3 bucket "+args.Name, keyPolicy, args.Protect, parent)
 	if err != nil {
@@ -183,7 +183,7 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket: %w", err)
 	}
-	if err := Private(ctx, name, bucket, parent); err != nil {
+	if err := PrivateBucket(ctx, name, bucket, parent); err != nil {
 		return nil, nil, err
 	}
 	if logs := args.AccessLogs; logs != nil {
@@ -217,9 +217,9 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	return key, bucket, nil
 }
 
-// Private blocks every form of public access to a bucket and turns ACLs off,
+// PrivateBucket blocks every form of public access to a bucket and turns ACLs off,
 // so the bucket's owner owns every object, whoever wrote it.
-func Private(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulumi.ResourceOption) error {
+func PrivateBucket(ctx *pulumi.Context, name string, bucket *s3.BucketV2, parent pulumi.ResourceOption) error {
 	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
 		Bucket:                bucket.ID(),
 		BlockPublicAcls:       pulumi.Bool(true),
@@ -255,11 +255,11 @@ func EncryptWithS3Keys(ctx *pulumi.Context, name string, bucket *s3.BucketV2, pa
 	return nil
 }
 
-// BucketPolicy grants each grant's principals their actions, on the prefixes
+// DataBucketPolicy grants each grant's principals their actions, on the prefixes
 // only, and refuses requests without TLS. No aws:SourceVpc or aws:SourceVpce
 // condition: Athena reads S3 from its own network, not through the caller's
 // VPC endpoint, so such a condition would lock Athena out.
-func BucketPolicy(bucketArn string, prefixes []string, grants []Grant, principals [][]string) policy.Document {
+func DataBucketPolicy(bucketArn string, prefixes []string, grants []BucketGrant, principals [][]string) policy.Document {
 	var statements []policy.Statement
 	for i, grant := range grants {
 		who := &policy.Principal{AWS: principals[i]}
@@ -296,9 +296,9 @@ func BucketPolicy(bucketArn string, prefixes []string, grants []Grant, principal
 	})...)
 }
 
-// KeyPolicy keeps the key administered by its own account and lets each
+// DataKeyPolicy keeps the key administered by its own account and lets each
 // grant's principals use it, through S3 in this region only.
-func KeyPolicy(partition, region, account string, grants []Grant, principals [][]string) policy.Document {
+func DataKeyPolicy(partition, region, account string, grants []BucketGrant, principals [][]string) policy.Document {
 	statements := []policy.Statement{{
 		Sid:       "AccountAdministersTheKey",
 		Effect:    policy.Allow,

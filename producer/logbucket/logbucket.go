@@ -69,7 +69,7 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("log bucket: %w", err)
 	}
-	if err := databucket.Private(ctx, name, bucket, parent); err != nil {
+	if err := databucket.PrivateBucket(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}
 	// S3-managed keys, not KMS: server access logs are delivered only to a
@@ -86,7 +86,7 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 		return nil, fmt.Errorf("log bucket versioning: %w", err)
 	}
 	document := bucket.Arn.ApplyT(func(bucketArn string) (string, error) {
-		return Policy(args.Partition, args.Region, args.Account, bucketArn, args.Clusters, args.SourceBuckets).JSON()
+		return LogBucketPolicy(args.Partition, args.Region, args.Account, bucketArn, args.Clusters, args.SourceBuckets).JSON()
 	}).(pulumi.StringOutput)
 	bucketPolicy, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
@@ -104,11 +104,11 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	})
 }
 
-// Policy lets Redshift write the clusters' audit logs and S3 the source
+// LogBucketPolicy lets Redshift write the clusters' audit logs and S3 the source
 // buckets' access logs, each under its own prefix and only for this
 // account's sources (aws:SourceAccount, aws:SourceArn), and refuses requests
 // without TLS.
-func Policy(partition, region, account, bucketArn string, clusters, sourceBuckets []string) policy.Document {
+func LogBucketPolicy(partition, region, account, bucketArn string, clusters, sourceBuckets []string) policy.Document {
 	var statements []policy.Statement
 	thisAccount := map[string][]string{"aws:SourceAccount": {account}}
 	if len(clusters) > 0 {
@@ -145,5 +145,5 @@ func Policy(partition, region, account, bucketArn string, clusters, sourceBucket
 			Condition: policy.Condition{"StringEquals": thisAccount, "ArnLike": {"aws:SourceArn": sources}},
 		})
 	}
-	return policy.New(append(statements, databucket.BucketPolicy(bucketArn, nil, nil, nil).Statement...)...)
+	return policy.New(append(statements, databucket.DataBucketPolicy(bucketArn, nil, nil, nil).Statement...)...)
 }
