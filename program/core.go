@@ -8,8 +8,6 @@ import (
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/consumer/notebook"
 	"github.com/studio-redshift/studio-redshift/producer"
-	"github.com/studio-redshift/studio-redshift/producer/logbucket"
-	"github.com/studio-redshift/studio-redshift/producer/warehouse"
 )
 
 // newStudio is the consumer side: Studio, its role, key, security groups and
@@ -44,12 +42,12 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 // the provider makes each with one call and no retry
 // (terraform-provider-aws, internal/service/redshift/endpoint_authorization.go,
 // endpoint_access.go), which Redshift refuses for a cluster not yet there.
-func producerCluster(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *logbucket.LogBucket) (group, identifier pulumi.StringInput, err error) {
+func producerCluster(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, clusterVPC *vpc, logs *producer.LogBucket) (group, identifier pulumi.StringInput, err error) {
 	redshift := cfg.Producer.Redshift
 	if !redshift.Create {
 		return pulumi.String(redshift.SecurityGroupID), pulumi.String(redshift.ClusterIdentifier), nil
 	}
-	cluster, err := warehouse.NewWarehouse(ctx, "warehouse", &warehouse.WarehouseArgs{
+	cluster, err := producer.NewWarehouse(ctx, "warehouse", &producer.WarehouseArgs{
 		VpcID:             clusterVPC.id,
 		SubnetIDs:         clusterVPC.subnetIDs,
 		ClusterIdentifier: redshift.ClusterIdentifier,

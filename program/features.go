@@ -9,17 +9,13 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
-	"github.com/studio-redshift/studio-redshift/consumer/athena"
-	"github.com/studio-redshift/studio-redshift/consumer/featurestore"
-	"github.com/studio-redshift/studio-redshift/consumer/guardrails"
 	"github.com/studio-redshift/studio-redshift/consumer/notebook"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
-	"github.com/studio-redshift/studio-redshift/producer/logbucket"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // newFeatures builds the configured sibling features and returns the roles
 // the program made for SageMaker to run as, which alone may be passed to it.
-func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer, producerLogs *logbucket.LogBucket) (pulumi.StringArray, error) {
+func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProviders, studio *consumer.Consumer, producerLogs *producer.LogBucket) (pulumi.StringArray, error) {
 	sageMakerRoles := pulumi.StringArray{studio.ExecutionRoleArn}
 	if cfg.Athena != nil {
 		if err := newAthena(ctx, cfg, studio, providers.producer, providers.consumer, producerLogs); err != nil {
@@ -39,13 +35,13 @@ func newFeatures(ctx *pulumi.Context, cfg *config.Config, providers accountProvi
 // newGuardrails attaches the closed-network guardrails, unless switched off,
 // and the VPC endpoint deny, always.
 func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, studio *consumer.Consumer, studioVPC *vpc, sageMakerRoles pulumi.StringArray) error {
-	guard, err := guardrails.NewGuardrails(ctx, "guardrails", &guardrails.GuardrailsArgs{
+	guard, err := consumer.NewGuardrails(ctx, "guardrails", &consumer.GuardrailsArgs{
 		ExecutionRoleName:    studio.ExecutionRoleName,
 		PassableRoleArns:     sageMakerRoles,
 		SubnetIDs:            studioVPC.subnetIDs,
 		SecurityGroupIDs:     studio.StudioSecurityGroupIDs,
 		SageMakerEndpointIDs: studio.SageMakerEndpointIDs,
-		Switches: guardrails.GuardrailSwitches{
+		Switches: consumer.GuardrailSwitches{
 			RequireNetworkIsolation: cfg.Consumer.Guardrails.RequireNetworkIsolation,
 			RequireSourceVpce:       cfg.Consumer.Guardrails.RequireSourceVpce,
 		},
@@ -64,13 +60,13 @@ func newGuardrails(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 // newAthena lets Studio and Athena in the consumer account read the
 // producer's bucket: the bucket side in the producer account, the workgroup
 // and catalog in the consumer account.
-func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) error {
+func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *producer.LogBucket) error {
 	a := cfg.Athena
 	readers := []pulumi.StringInput{studio.ExecutionRoleArn}
 	for _, principal := range a.Principals {
 		readers = append(readers, pulumi.String(principal))
 	}
-	data, err := databucket.NewDataBucket(ctx, "athena-data", &databucket.DataBucketArgs{
+	data, err := producer.NewDataBucket(ctx, "athena-data", &producer.DataBucketArgs{
 		Partition:    cfg.Partition(),
 		Region:       cfg.Region,
 		Account:      cfg.Producer.AccountID,
@@ -80,7 +76,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 		ManagePolicy: a.Bucket.ManagePolicy,
 		Prefixes:     a.Bucket.Prefixes,
 		AccessLogs:   accessLogs(producerLogs, a.Bucket.ProducerBucket),
-		Grants: []databucket.BucketGrant{{
+		Grants: []producer.BucketGrant{{
 			Sid:           "AthenaRead",
 			Principals:    readers,
 			BucketActions: []string{"s3:GetBucketLocation"},
@@ -93,7 +89,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 	if err != nil {
 		return err
 	}
-	query, err := athena.NewAthena(ctx, "athena", &athena.AthenaArgs{
+	query, err := consumer.NewAthena(ctx, "athena", &consumer.AthenaArgs{
 		Partition:            cfg.Partition(),
 		Region:               cfg.Region,
 		Account:              cfg.Consumer.AccountID,
@@ -131,7 +127,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 
 // newFeatureStore builds the Feature Store whose offline store is the
 // producer's bucket, and returns the offline-store role.
-func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *logbucket.LogBucket) (pulumi.StringOutput, error) {
+func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consumer, producerProvider, consumerProvider *aws.Provider, producerLogs *producer.LogBucket) (pulumi.StringOutput, error) {
 	f := cfg.FeatureStore
 	featureGroups := f.FeatureGroups
 	if !f.BucketReady() {
@@ -142,11 +138,11 @@ func newFeatureStore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.C
 			return pulumi.StringOutput{}, err
 		}
 	}
-	var studioRole *featurestore.OfflineStoreRole
+	var studioRole *consumer.OfflineStoreRole
 	if f.StudioReadAccess {
-		studioRole = &featurestore.OfflineStoreRole{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
+		studioRole = &consumer.OfflineStoreRole{Name: studio.ExecutionRoleName, Arn: studio.ExecutionRoleArn}
 	}
-	store, err := featurestore.NewFeatureStore(ctx, "feature-store", &featurestore.FeatureStoreArgs{
+	store, err := consumer.NewFeatureStore(ctx, "feature-store", &consumer.FeatureStoreArgs{
 		ConsumerProvider:  consumerProvider,
 		ProducerProvider:  producerProvider,
 		Partition:         cfg.Partition(),

@@ -5,8 +5,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
-	"github.com/studio-redshift/studio-redshift/producer/logbucket"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // newProducerLogs is the data account's log bucket, when the stack creates
@@ -14,7 +13,7 @@ import (
 // each query and its user) or a bucket other accounts read (its S3 server
 // access log). Nil when it creates neither; existing clusters and buckets
 // keep the logging their owners gave them.
-func newProducerLogs(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider) (*logbucket.LogBucket, error) {
+func newProducerLogs(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider) (*producer.LogBucket, error) {
 	var clusters []string
 	if redshift := cfg.Producer.Redshift; redshift.Create {
 		clusters = append(clusters, redshift.ClusterIdentifier)
@@ -23,7 +22,7 @@ func newProducerLogs(ctx *pulumi.Context, cfg *config.Config, provider *aws.Prov
 	if len(clusters) == 0 && len(buckets) == 0 {
 		return nil, nil
 	}
-	return logbucket.NewLogBucket(ctx, "producer-logs", &logbucket.LogBucketArgs{
+	return producer.NewLogBucket(ctx, "producer-logs", &producer.LogBucketArgs{
 		Partition:     cfg.Partition(),
 		Region:        cfg.Region,
 		Account:       cfg.Producer.AccountID,
@@ -48,7 +47,7 @@ func createdDataBuckets(cfg *config.Config) []string {
 
 // accessLogs is where a data bucket's access logs go: the producer's log
 // bucket for a bucket the program creates, nowhere for an existing one.
-func accessLogs(logs *logbucket.LogBucket, bucket config.ProducerBucket) *databucket.AccessLogs {
+func accessLogs(logs *producer.LogBucket, bucket config.ProducerBucket) *producer.AccessLogs {
 	if !bucket.Create {
 		return nil
 	}

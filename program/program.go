@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/consumer/rolechain"
+	"github.com/studio-redshift/studio-redshift/consumer"
 )
 
 // accountProviders are the explicit providers, one per account; every
@@ -95,7 +95,7 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := rolechain.NewRoleChain(ctx, "role-chain", &rolechain.RoleChainArgs{
+	if _, err := consumer.NewRoleChain(ctx, "role-chain", &consumer.RoleChainArgs{
 		ExecutionRoleName: studio.ExecutionRoleName,
 		ProducerRoleArn:   producerRoleArn,
 	}, pulumi.Provider(providers.consumer)); err != nil {

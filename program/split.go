@@ -12,7 +12,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
-	"github.com/studio-redshift/studio-redshift/consumer/rolechain"
+	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
 )
@@ -299,7 +299,7 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		}
 	}
 
-	if _, err := rolechain.NewRoleChain(ctx, "role-chain", &rolechain.RoleChainArgs{
+	if _, err := consumer.NewRoleChain(ctx, "role-chain", &consumer.RoleChainArgs{
 		ExecutionRoleName: studio.ExecutionRoleName,
 		ProducerRoleArn:   pulumi.String(facts.roleArn),
 	}, pulumi.Provider(provider)); err != nil {

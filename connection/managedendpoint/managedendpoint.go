@@ -43,7 +43,7 @@ type ManagedEndpointArgs struct {
 	// ConsumerProvider creates the endpoint; ProducerProvider authorizes it.
 	// ConsumerProvider is required; ProducerProvider may be for the same
 	// account, or nil where the producer-side stack authorizes it
-	// (NewAuthorization).
+	// (NewEndpointAuthorization).
 	ConsumerProvider, ProducerProvider *aws.Provider
 	// ProducerAccountID owns the cluster; ConsumerAccountID is authorized.
 	// Required.
@@ -202,7 +202,7 @@ type EndpointAuthorization struct {
 	Authorized pulumi.BoolOutput `pulumi:"authorized"`
 }
 
-// EndpointAuthorizationArgs are the inputs of NewAuthorization. Create it with the
+// EndpointAuthorizationArgs are the inputs of NewEndpointAuthorization. Create it with the
 // producer account's provider (pulumi.Provider).
 type EndpointAuthorizationArgs struct {
 	// ConsumerAccountID's VPCs ConsumerVpcIDs may have an endpoint of the

@@ -1,9 +1,10 @@
-// Package warehouse is a Redshift cluster the program creates when
+// The Warehouse component is a Redshift cluster the program creates when
 // configuration asks for one (producer.redshift.create): encrypted with its own
 // key, private, with enhanced VPC routing and HTTPS to S3 its only way out,
 // SSL required, audit logging with every query's user, the admin password
 // kept by AWS Secrets Manager, and a final snapshot on delete.
-package warehouse
+
+package producer
 
 import (
 	"fmt"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/internal/network"
-	"github.com/studio-redshift/studio-redshift/producer/logbucket"
 )
 
 // Warehouse is the created cluster.
@@ -151,7 +151,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		ClusterIdentifier:  cluster.ClusterIdentifier,
 		LogDestinationType: pulumi.String("s3"),
 		BucketName:         args.LogBucket,
-		S3KeyPrefix:        pulumi.String(logbucket.RedshiftPrefix),
+		S3KeyPrefix:        pulumi.String(RedshiftPrefix),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("audit logging: %w", err)
 	}

@@ -1,11 +1,12 @@
-// Package guardrails keeps Studio users inside the closed network: a managed
+// The Guardrails component keeps Studio users inside the closed network: a managed
 // policy of explicit denies, attached to the execution role, that refuses
 // SageMaker resources outside the VPC's subnets and security groups, direct
 // internet access, and passing any other role to SageMaker; and, whether the
 // guardrails are switched on or not, an inline deny of making or changing VPC
 // endpoints. Explicit denies win over the broad allows of
 // AmazonSageMakerFullAccess.
-package guardrails
+
+package consumer
 
 import (
 	"fmt"

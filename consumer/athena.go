@@ -1,8 +1,9 @@
-// Package athena is the consumer account's side of cross-account Athena: a
+// The Athena component is the consumer account's side of cross-account Athena: a
 // workgroup that enforces its settings, its results bucket, the Glue database
 // and external tables over the producer's bucket, and a managed policy that
 // lets the Studio execution role use exactly these.
-package athena
+
+package consumer
 
 import (
 	"fmt"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/policy"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // Athena is the workgroup, catalog and access policy.
@@ -151,10 +152,10 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	if err != nil {
 		return nil, fmt.Errorf("results bucket: %w", err)
 	}
-	if err := databucket.PrivateBucket(ctx, name+"-results", bucket, parent); err != nil {
+	if err := producer.PrivateBucket(ctx, name+"-results", bucket, parent); err != nil {
 		return nil, err
 	}
-	if err := databucket.EncryptWithS3Keys(ctx, name+"-results", bucket, parent); err != nil {
+	if err := producer.EncryptWithS3Keys(ctx, name+"-results", bucket, parent); err != nil {
 		return nil, err
 	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-results-expiry", &s3.BucketLifecycleConfigurationV2Args{
@@ -173,7 +174,7 @@ func newResultsBucket(ctx *pulumi.Context, name string, args *AthenaArgs, parent
 	}, parent); err != nil {
 		return nil, fmt.Errorf("results expiry: %w", err)
 	}
-	tlsOnly, err := databucket.DataBucketPolicy(policy.ARN(args.Partition, "s3", "", "", args.ResultsBucket), nil, nil, nil).JSON()
+	tlsOnly, err := producer.DataBucketPolicy(policy.ARN(args.Partition, "s3", "", "", args.ResultsBucket), nil, nil, nil).JSON()
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,9 @@
-package athena
+package consumer
 
 import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/policy"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // AthenaScope is everything the access policy names.
@@ -82,5 +82,5 @@ func AthenaAccessPolicy(s AthenaScope) policy.Document {
 			Resource: []string{results + "/*"},
 		},
 	)
-	return policy.New(append(statements, databucket.ReaderStatements("DataBucket", s.Region, data, s.DataPrefixes, s.DataKeyArn)...)...)
+	return policy.New(append(statements, producer.ReaderStatements("DataBucket", s.Region, data, s.DataPrefixes, s.DataKeyArn)...)...)
 }

@@ -1,9 +1,10 @@
-// Package databucket is a bucket of the producer account that principals of
+// The DataBucket component is a bucket of the producer account that principals of
 // the consumer account may use: either created here (encrypted with its own
 // key, public access blocked, versioned, TLS only, protected) or an existing
 // one, named in configuration, whose policy the program writes only when
 // allowed to, since a bucket policy replaces whatever the bucket had.
-package databucket
+
+package producer
 
 import (
 	"fmt"

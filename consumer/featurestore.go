@@ -1,9 +1,10 @@
-// Package featurestore is SageMaker Feature Store in the consumer account
+// The FeatureStore component is SageMaker Feature Store in the consumer account
 // with its offline store in a bucket of the producer account, following AWS's
 // cross-account procedure: an offline-store role that Feature Store writes
 // with, and a customer-managed key of the consumer account that encrypts the
 // offline store and that the producer account may use to read it.
-package featurestore
+
+package consumer
 
 import (
 	"fmt"
@@ -16,7 +17,7 @@ import (
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/datakey"
 	"github.com/studio-redshift/studio-redshift/internal/policy"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // FeatureStore is the consumer side: role, key and feature groups.
@@ -51,7 +52,7 @@ type FeatureStoreArgs struct {
 	Prefix string
 	// AccessLogs receives a created bucket's S3 server access logs.
 	// Required when the bucket is created.
-	AccessLogs *databucket.AccessLogs
+	AccessLogs *producer.AccessLogs
 	// KeyAdministrators administer the key, next to the account root.
 	KeyAdministrators []string
 	// StudioRole, when set, may read the offline store from notebooks. Optional.
@@ -116,7 +117,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		return nil, fmt.Errorf("offline store role policy: %w", err)
 	}
 
-	grants := []databucket.BucketGrant{{
+	grants := []producer.BucketGrant{{
 		// As AWS's procedure has it, narrowed to bucket-level and
 		// object-level actions on their own resources, under the prefix.
 		Sid:           "OfflineStoreWrite",
@@ -125,7 +126,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 		ObjectActions: []string{"s3:PutObject", "s3:PutObjectAcl"},
 	}}
 	if args.StudioRole != nil {
-		grants = append(grants, databucket.BucketGrant{
+		grants = append(grants, producer.BucketGrant{
 			Sid:           "StudioRead",
 			Principals:    []pulumi.StringInput{args.StudioRole.Arn},
 			BucketActions: []string{"s3:GetBucketLocation"},
@@ -144,7 +145,7 @@ func NewFeatureStore(ctx *pulumi.Context, name string, args *FeatureStoreArgs, o
 			return nil, fmt.Errorf("studio read policy: %w", err)
 		}
 	}
-	bucket, err := databucket.NewDataBucket(ctx, name+"-offline", &databucket.DataBucketArgs{
+	bucket, err := producer.NewDataBucket(ctx, name+"-offline", &producer.DataBucketArgs{
 		Partition:    args.Partition,
 		Region:       args.Region,
 		Account:      args.ProducerAccount,
@@ -250,7 +251,7 @@ func OfflineStoreRolePolicy(partition, bucket, prefix, keyArn string) policy.Doc
 			Sid:      "WriteTheOfflineStore",
 			Effect:   policy.Allow,
 			Action:   []string{"s3:PutObject", "s3:PutObjectAcl"},
-			Resource: databucket.ObjectArns(bucketArn, []string{prefix}),
+			Resource: producer.ObjectArns(bucketArn, []string{prefix}),
 		},
 		policy.Statement{
 			Sid:      "EncryptTheOfflineStore",
@@ -265,7 +266,7 @@ func OfflineStoreRolePolicy(partition, bucket, prefix, keyArn string) policy.Doc
 // its prefix, and decrypt with its key through S3.
 func OfflineStoreReadPolicy(partition, region, bucket, prefix, keyArn string) policy.Document {
 	bucketArn := policy.ARN(partition, "s3", "", "", bucket)
-	return policy.New(databucket.ReaderStatements("OfflineStore", region, bucketArn, []string{prefix}, keyArn)...)
+	return policy.New(producer.ReaderStatements("OfflineStore", region, bucketArn, []string{prefix}, keyArn)...)
 }
 
 // OfflineStoreKeyPrincipals are who the key policy names.

@@ -1,8 +1,9 @@
-// Package logbucket is the bucket of one account that receives its audit
+// The LogBucket component is the bucket of one account that receives its audit
 // trail: the Redshift cluster's audit logs and the S3 server access logs of
 // the data buckets other accounts read. One per account the stack writes
 // logs in, shared by every source, kept when the stack goes.
-package logbucket
+
+package producer
 
 import (
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/internal/policy"
-	"github.com/studio-redshift/studio-redshift/producer/databucket"
 )
 
 // Key prefixes of the two kinds of logs.
@@ -34,8 +34,8 @@ type LogBucket struct {
 
 // AccessLogsOf is where the server access logs of one source bucket go: its
 // own prefix here. The bucket must be among SourceBuckets.
-func (b *LogBucket) AccessLogsOf(bucket string) *databucket.AccessLogs {
-	return &databucket.AccessLogs{Bucket: b.BucketName, Prefix: AccessPrefix + bucket + "/"}
+func (b *LogBucket) AccessLogsOf(bucket string) *AccessLogs {
+	return &AccessLogs{Bucket: b.BucketName, Prefix: AccessPrefix + bucket + "/"}
 }
 
 // LogBucketArgs are the inputs of NewLogBucket. Create it with the account's
@@ -69,14 +69,14 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("log bucket: %w", err)
 	}
-	if err := databucket.PrivateBucket(ctx, name, bucket, parent); err != nil {
+	if err := PrivateBucket(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}
 	// S3-managed keys, not KMS: server access logs are delivered only to a
 	// bucket whose default encryption is SSE-S3 (S3 user guide, "Enabling
 	// Amazon S3 server access logging"); that Redshift's audit log delivery
 	// takes the same is on the README's verify-on-first-deploy list.
-	if err := databucket.EncryptWithS3Keys(ctx, name, bucket, parent); err != nil {
+	if err := EncryptWithS3Keys(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
@@ -145,5 +145,5 @@ func LogBucketPolicy(partition, region, account, bucketArn string, clusters, sou
 			Condition: policy.Condition{"StringEquals": thisAccount, "ArnLike": {"aws:SourceArn": sources}},
 		})
 	}
-	return policy.New(append(statements, databucket.DataBucketPolicy(bucketArn, nil, nil, nil).Statement...)...)
+	return policy.New(append(statements, DataBucketPolicy(bucketArn, nil, nil, nil).Statement...)...)
 }

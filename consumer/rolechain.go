@@ -1,9 +1,10 @@
-// Package rolechain is the link from the consumer's execution role to the
-// producer role. It stands apart from both sides because of the order AWS
+// The RoleChain component is the link from the consumer's execution role to the
+// producer role. It stands apart from the Consumer component because of the order AWS
 // imposes: the producer role's trust names the execution role, so the
 // execution role exists first, and only then can it be allowed to assume the
 // producer role.
-package rolechain
+
+package consumer
 
 import (
 	"fmt"
