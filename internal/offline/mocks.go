@@ -594,3 +594,13 @@ func (m *Mocks) Named(typ, name string) (Resource, bool) {
 	}
 	return Resource{}, false
 }
+
+// ByURN returns the resource of the given URN: a child's Parent, say.
+func (m *Mocks) ByURN(urn string) (Resource, bool) {
+	for _, r := range m.Resources() {
+		if r.URN == urn {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
