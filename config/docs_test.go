@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,8 +12,8 @@ import (
 )
 
 // keyPaths lists the dotted configuration keys of a struct type, with [] for
-// the elements of lists of objects ("athena.tables[].name"), as README.md
-// writes them.
+// the elements of lists of objects ("athena.tables[].name"), as the
+// reference pages write them.
 func keyPaths(prefix string, t reflect.Type) []string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -32,27 +33,43 @@ func keyPaths(prefix string, t reflect.Type) []string {
 	return paths
 }
 
-// TestREADMEDocumentsEveryKey keeps the configuration reference honest: a key
-// the program reads must appear in README.md, backticked, by its full path.
-func TestREADMEDocumentsEveryKey(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
-	text := string(readme)
+// referencePage is where each top-level object's keys are documented: the
+// configuration reference, and for the two optional features their own page.
+var referencePage = map[string]string{
+	"producer":     "docs/configuration.md",
+	"consumer":     "docs/configuration.md",
+	"athena":       "docs/athena-and-feature-store.md",
+	"featureStore": "docs/athena-and-feature-store.md",
+}
 
-	var paths []string
+// TestConfigurationReferenceDocumentsEveryKey keeps the configuration
+// reference honest: a key the program reads must appear on its reference page,
+// backticked, by its full path.
+func TestConfigurationReferenceDocumentsEveryKey(t *testing.T) {
+	pages := map[string]string{}
+	for _, page := range referencePage {
+		text, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(page)))
+		require.NoError(t, err)
+		pages[page] = string(text)
+	}
+
+	documentedOn := map[string]string{"region": "docs/configuration.md", "tags": "docs/configuration.md", "protect": "docs/configuration.md"}
 	for key, typ := range map[string]reflect.Type{
 		"producer":     reflect.TypeOf(Producer{}),
 		"consumer":     reflect.TypeOf(Consumer{}),
 		"athena":       reflect.TypeOf(Athena{}),
 		"featureStore": reflect.TypeOf(FeatureStore{}),
 	} {
-		paths = append(paths, keyPaths(key, typ)...)
+		for _, path := range keyPaths(key, typ) {
+			documentedOn[path] = referencePage[key]
+		}
 	}
-	require.Greater(t, len(paths), 50)
-	for _, path := range append(paths, "region", "tags", "protect") {
+	require.Greater(t, len(documentedOn), 50)
+	for path, page := range documentedOn {
+		text := pages[page]
 		documented := strings.Contains(text, "`"+path+"`") ||
 			// Element keys of a list of {name, type} pairs are documented with the list.
 			(strings.HasSuffix(path, "].name") || strings.HasSuffix(path, "].type")) && strings.Contains(text, "`"+path[:strings.LastIndex(path, ".")]+"`")
-		assert.True(t, documented, "README.md does not document config key %s", path)
+		assert.True(t, documented, "%s does not document config key %s", page, path)
 	}
 }

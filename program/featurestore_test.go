@@ -224,9 +224,10 @@ func withFeature(t *testing.T, name, featureType string) map[string]string {
 // before and after a feature is added. The provider replaces a feature group
 // whose definitions change (terraform-provider-aws #36784), which deletes
 // its online store: the change must be the definitions alone, on a protected
-// group, so that `pulumi up` stops instead, and the README's runbook (add
-// the feature through UpdateFeatureGroup, then `pulumi refresh`) leaves the
-// configuration equal to what AWS then reports.
+// group, so that `pulumi up` stops instead, and the runbook of
+// docs/athena-and-feature-store.md (add the feature through
+// UpdateFeatureGroup, then `pulumi refresh`) leaves the configuration equal
+// to what AWS then reports.
 func TestAddingAFeatureChangesOnlyItsGroupsDefinitions(t *testing.T) {
 	before, after := run(t, demoConfig(t)), run(t, withFeature(t, "churn_risk", "Fractional"))
 	inputs := func(result *offline.Result) map[string]resource.PropertyMap {

@@ -70,14 +70,15 @@ func TestSignInOnlyAsOwnProfile(t *testing.T) {
 	assert.Contains(t, text, "${"+signInTag+"}", "the policy variable reaches AWS literally")
 }
 
-// readmeJSON returns the first ```json block of README.md after marker.
-func readmeJSON(t *testing.T, marker string) string {
+// securityPageJSON returns the first ```json block of docs/security.md after
+// marker.
+func securityPageJSON(t *testing.T, marker string) string {
 	t.Helper()
-	readme, err := os.ReadFile("../README.md")
+	page, err := os.ReadFile("../docs/security.md")
 	require.NoError(t, err)
-	text := string(readme)
+	text := string(page)
 	at := strings.Index(text, marker)
-	require.GreaterOrEqual(t, at, 0, "README.md has %q", marker)
+	require.GreaterOrEqual(t, at, 0, "docs/security.md has %q", marker)
 	text = text[at:]
 	start := strings.Index(text, "```json\n")
 	require.GreaterOrEqual(t, start, 0, "a JSON block follows %q", marker)
@@ -87,12 +88,12 @@ func readmeJSON(t *testing.T, marker string) string {
 	return text[:end]
 }
 
-// TestREADMEServiceControlPolicy parses the example SCP of the README's
-// sign-in section and evaluates it for the people it must stop and the
+// TestDocumentedServiceControlPolicy parses the example SCP of the sign-in
+// section of docs/security.md and evaluates it for the people it must stop and the
 // deployer it must not.
-func TestREADMEServiceControlPolicy(t *testing.T) {
-	scp, err := policy.Parse(readmeJSON(t, "Example SCP"))
-	require.NoError(t, err, "the README's SCP is valid JSON of a policy's shape")
+func TestDocumentedServiceControlPolicy(t *testing.T) {
+	scp, err := policy.Parse(securityPageJSON(t, "Example SCP"))
+	require.NoError(t, err, "the documented SCP is valid JSON of a policy's shape")
 	require.Equal(t, policy.Version, scp.Version)
 
 	const (

@@ -12,15 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestThreatModelNamesRealTests: every test the README's threat model cites
-// as the proof of an attack row exists, so that a renamed or deleted test
-// cannot leave a row claiming a proof that is gone.
+// TestThreatModelNamesRealTests: every test the threat model of
+// docs/security.md cites as the proof of an attack row exists, so that a
+// renamed or deleted test cannot leave a row claiming a proof that is gone.
 func TestThreatModelNamesRealTests(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	page, err := os.ReadFile("../docs/security.md")
 	require.NoError(t, err)
-	text := string(readme)
+	text := string(page)
 	start := strings.Index(text, "## Threat model")
-	require.GreaterOrEqual(t, start, 0, "README.md has a threat model")
+	require.GreaterOrEqual(t, start, 0, "docs/security.md has a threat model")
 	section := text[start:]
 	if end := strings.Index(section[3:], "\n## "); end >= 0 {
 		section = section[:end+3]

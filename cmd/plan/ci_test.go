@@ -12,7 +12,7 @@ import (
 )
 
 // The workflows run the offline plan and deploy with it; these keep them as
-// README.md's "CI and delivery" describes.
+// docs/operations.md's "CI and delivery" describes.
 
 var (
 	usesLine   = regexp.MustCompile(`^\s*(?:-\s+)?uses:\s*(\S+)(.*)$`)

@@ -36,7 +36,14 @@ func planOutput(t *testing.T, args ...string) string {
 
 func readme(t *testing.T) string {
 	t.Helper()
-	text, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	return documentationPage(t, "README.md")
+}
+
+// documentationPage reads a page by its path in the project, such as
+// "docs/configuration.md".
+func documentationPage(t *testing.T, path string) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join(projectDir, filepath.FromSlash(path)))
 	require.NoError(t, err)
 	return string(text)
 }
@@ -370,8 +377,8 @@ func TestCostEstimate(t *testing.T) {
 		assert.NotContains(t, []string{"NAT gateway", "Redshift ra3.xlplus node"}, c.Item, "the dev stack creates neither")
 	}
 
-	assert.Contains(t, readme(t), "```\n"+costSection(t, planOutput(t, "-stack", "demo"))+"\n```\n",
-		"README.md's cost estimate differs from `go run ./cmd/plan -stack demo`: paste the plan's Cost estimate section into it")
+	assert.Contains(t, documentationPage(t, "docs/configuration.md"), "```\n"+costSection(t, planOutput(t, "-stack", "demo"))+"\n```\n",
+		"docs/configuration.md's cost estimate differs from `go run ./cmd/plan -stack demo`: paste the plan's Cost estimate section into it")
 }
 
 // documentedType is "`aws:kms:Key` ×5" or "`aws:sagemaker:Domain`".
@@ -388,12 +395,12 @@ func TestProtectIsDocumented(t *testing.T) {
 		}
 	}
 	var row string
-	for _, line := range strings.Split(readme(t), "\n") {
+	for _, line := range strings.Split(documentationPage(t, "docs/configuration.md"), "\n") {
 		if strings.HasPrefix(line, "| `protect` |") {
 			row = line
 		}
 	}
-	require.NotEmpty(t, row, "README.md's config table has a protect row")
+	require.NotEmpty(t, row, "docs/configuration.md's config table has a protect row")
 	documented := map[string]int{}
 	for _, match := range documentedType.FindAllStringSubmatch(row, -1) {
 		count := 1
@@ -402,7 +409,7 @@ func TestProtectIsDocumented(t *testing.T) {
 		}
 		documented[match[1]] = count
 	}
-	assert.Equal(t, protected, documented, "README.md's protect row lists what the demo stack protects, by type")
+	assert.Equal(t, protected, documented, "docs/configuration.md's protect row lists what the demo stack protects, by type")
 	assert.Contains(t, row, fmt.Sprintf("in the demo stack %d resources", total))
 }
 
