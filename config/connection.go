@@ -61,7 +61,7 @@ func (c *Config) checkConnection(p *problems) {
 		}
 		// All node types a new cluster may use are RA3, which managed
 		// endpoints need; an existing cluster's type and its relocation
-		// setting are checked by AWS (see the README).
+		// setting are checked by AWS (see docs/connection-modes.md).
 	}
 	if c.Connection == ConnectionDataAPI {
 		for i := range r.DBGroups {

@@ -68,7 +68,7 @@ func (f *FeatureStore) OwnerAppliesPolicy() bool {
 
 // BucketReady reports whether the bucket admits the offline-store role, so
 // that feature groups may be created: the program writes the policy, or the
-// owner has applied it (two-step flow, see the README).
+// owner has applied it (two-step flow, see docs/athena-and-feature-store.md).
 func (f *FeatureStore) BucketReady() bool {
 	return !f.OwnerAppliesPolicy() || f.BucketPolicyApplied
 }

@@ -311,7 +311,7 @@ func newLifecycleConfig(ctx *pulumi.Context, name string, args *ConsumerArgs, pa
 		// AWS refuses to delete a configuration while any running app was
 		// started with it (DeleteStudioLifecycleConfig), which with many
 		// users is almost always: a replaced one is left behind, for the
-		// README's cleanup once the apps have restarted.
+		// cleanup in docs/operations.md once the apps have restarted.
 	}, parent, pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle configuration: %w", err)

@@ -65,7 +65,7 @@ func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
 	// endpoints to the resource owner's organization (aws:ResourceOrgID),
 	// which is the organization of that same account. Where a service left
 	// the key out of a request, StringEquals would fail and the endpoint
-	// refuse, the safe side; the README's first-deploy list runs the calls
+	// refuse, the safe side; docs/first-deploy.md runs the calls
 	// Studio and the notebook make.
 	switch service {
 	case "studio", "notebook":

@@ -224,7 +224,7 @@ func featureGroupArgs(group config.FeatureGroup, offlineStoreURI string, roleArn
 // the key is not documented. StringEquals would lock Feature Store out of its
 // own role if it does not; StringEqualsIfExists keeps the guard wherever the
 // key is sent (another account's value is refused) and admits the service
-// where it is not. The README's first-deploy list has the check.
+// where it is not. docs/first-deploy.md has the check.
 func OfflineStoreTrustPolicy(partition, account string) policy.Document {
 	return policy.New(policy.Statement{
 		Sid:       "FeatureStoreOfThisAccount",

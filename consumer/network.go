@@ -223,7 +223,7 @@ func (n *studioNetwork) rules(name string, s3PrefixList pulumi.StringInput, args
 	}
 	// A job's instances talk to each other on any port (distributed
 	// training). No Studio app carries this group; jobs of different users
-	// that use it can reach each other, as the README says.
+	// that use it can reach each other, as docs/security.md says.
 	rules = append(rules,
 		rule{name: jobs + "-within-in", description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},
 		rule{name: jobs + "-within-out", egress: true, description: "Instances of SageMaker jobs within the group", protocol: allProtocol, group: n.jobsGroup, peerGroup: n.jobsGroup.ID()},

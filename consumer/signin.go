@@ -12,12 +12,12 @@ import (
 // SignInTagKey is the principal tag that names the one user profile a person
 // may open Studio as. The identity provider sets it (a SAML or OIDC session
 // tag, or an IAM Identity Center attribute for access control) and no one
-// else may: the README's trust and SCP examples keep it so.
+// else may: the trust and SCP examples of docs/security.md keep it so.
 const SignInTagKey = "studio-user"
 
 // newSignInPolicy registers the customer-managed policy that people's roles
 // carry to open Studio. It is not attached to anything here: the roles belong
-// to the identity provider (README, "Signing in to Studio").
+// to the identity provider (docs/security.md, "Signing in to Studio").
 //
 // An iam.Policy's name is ForceNew and its document updates in place as a new
 // default version (IAM keeps five; the provider deletes the oldest). It counts

@@ -75,7 +75,7 @@ func NewLogBucket(ctx *pulumi.Context, name string, args *LogBucketArgs, opts ..
 	// S3-managed keys, not KMS: server access logs are delivered only to a
 	// bucket whose default encryption is SSE-S3 (S3 user guide, "Enabling
 	// Amazon S3 server access logging"); that Redshift's audit log delivery
-	// takes the same is on the README's verify-on-first-deploy list.
+	// takes the same is on docs/first-deploy.md.
 	if err := EncryptWithS3Keys(ctx, name, bucket, parent); err != nil {
 		return nil, err
 	}

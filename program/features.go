@@ -119,7 +119,7 @@ func newAthena(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consume
 	ctx.Export("athenaAccessPolicyArn", query.AccessPolicyArn)
 	ctx.Export("athenaSnippet", pulumi.String(snippet))
 	if !a.Bucket.Create && !a.Bucket.ManagePolicy {
-		// The bucket's owner applies (merges) it; see the README.
+		// The bucket's owner applies (merges) it; see docs/athena-and-feature-store.md.
 		ctx.Export("athenaBucketPolicy", data.Policy)
 	}
 	return nil

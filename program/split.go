@@ -19,7 +19,7 @@ import (
 
 // Split stacks: the data account's and each ML account's part of the system
 // deployed by stacks that each hold one account's credentials, in this
-// order (README, "For organizations"):
+// order (docs/split-stacks.md):
 //
 //  1. the producer side: the cluster's network and each consumer's role's
 //     ARN to be and database-user prefix;

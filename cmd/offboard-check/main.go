@@ -1,7 +1,7 @@
 // Command offboard-check fails when a change removes Studio users who still
 // have apps or own spaces: AWS refuses DeleteUserProfile for them
 // (ResourceInUse), so `pulumi up` would fail half-way, and deleting their
-// spaces deletes the home volumes. CI runs it before `pulumi up`; the README's
+// spaces deletes the home volumes. CI runs it before `pulumi up`; docs/operations.md's
 // off-boarding runbook says what to do with what it lists.
 //
 //	go run ./cmd/offboard-check -stack prod -base REV [-dir .] [-domain-id d-...]
@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newLister
 	if len(blockers) > 0 {
 		fmt.Fprint(stderr, offboarding.Report(*domainID, before.Region, blockers))
 		return fail(1, "%d of the %d users removed from consumer.studio.userProfiles still have apps or spaces; "+
-			"follow the README's off-boarding runbook, then run again", len(blockers), len(removed))
+			"follow the off-boarding runbook in docs/operations.md, then run again", len(blockers), len(removed))
 	}
 	fmt.Fprintf(stdout, "removed users %s have no apps and no spaces in domain %s: their profiles can be deleted\n",
 		strings.Join(removed, ", "), *domainID)

@@ -20,7 +20,7 @@ const deletionWindowDays = 30
 // (RetentionPolicy Retain), a cluster's final snapshot, the data buckets and
 // the offline store (never force-destroyed). A deleted key makes that data
 // unreadable for good once the window ends, so pulumi destroy (or dropping a
-// feature) leaves the key in place (RetainOnDelete) and the README's
+// feature) leaves the key in place (RetainOnDelete) and docs/operations.md's
 // teardown says when to schedule its deletion by hand.
 func New(ctx *pulumi.Context, name, description string, keyPolicy pulumi.StringPtrInput, protect bool, opts ...pulumi.ResourceOption) (*kms.Key, error) {
 	return kms.NewKey(ctx, name, &kms.KeyArgs{

@@ -1,7 +1,7 @@
 // Package offboarding finds what keeps a removed Studio user from being
 // deleted. AWS refuses DeleteUserProfile while the user still has apps or
 // owns spaces (ResourceInUse), and deleting a space deletes its home volume,
-// so `pulumi up` must not be the first to find out: the README's off-boarding
+// so `pulumi up` must not be the first to find out: the off-boarding
 // runbook backs the home up, deletes the apps, then the spaces, and only then
 // removes the name from consumer.studio.userProfiles. This package lists, for
 // each user a change removes, the spaces and apps still in the way.

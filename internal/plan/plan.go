@@ -199,7 +199,7 @@ func sortPolicies(policies []Policy) {
 // place only its online store's TTL and its throughput: every other input,
 // the feature definitions among them, replaces the group and deletes its
 // online store, even where AWS could add the feature (UpdateFeatureGroup's
-// FeatureAdditions; terraform-provider-aws #36784, #26809). The README's
+// FeatureAdditions; terraform-provider-aws #36784, #26809). docs/athena-and-feature-store.md's
 // Feature Store section has the runbook that adds a feature without it.
 var replaceOnChange = map[string][]string{
 	"aws:sagemaker/domain:Domain": {"domainName", "authMode", "appNetworkAccessType", "vpcId", "subnetIds",
