@@ -354,9 +354,12 @@ func newNatGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, block s
 
 // newFlowLogs records all traffic of the VPC to CloudWatch Logs.
 func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	// The VPC's traffic records are evidence that outlives the stack: a
+	// destroy leaves the group (RetainOnDelete), whose retention still
+	// expires its records; docs/operations.md's teardown says so.
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),
-	}, parent)
+	}, parent, pulumi.RetainOnDelete(true))
 	if err != nil {
 		return fmt.Errorf("flow log group: %w", err)
 	}

@@ -243,6 +243,7 @@ func TestNetwork(t *testing.T) {
 			// flow logs in this region may assume.
 			logGroup := named(t, result.Result, logGroupType, "consumer-network-flow-logs")
 			assert.Equal(t, float64(test.args.FlowLogRetentionDays), logGroup.Input("retentionInDays"))
+			assert.True(t, logGroup.RetainOnDelete, "a destroy leaves the traffic records to their retention")
 			logGroupArn, _ := logGroup.Output("arn").(string)
 			require.NotEmpty(t, logGroupArn)
 
