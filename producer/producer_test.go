@@ -196,6 +196,7 @@ func TestProducerRoles(t *testing.T) {
 				require.NotNil(t, trust.Statement[0].Principal)
 				assert.Equal(t, []string{want.trusted}, trust.Statement[0].Principal.AWS, "that consumer's execution role only")
 				assert.Empty(t, trust.Statement[0].Principal.Service)
+				assert.Equal(t, TrustPolicy(want.trusted), trust, "with the SourceIdentity conditions")
 
 				access := one(t, result, rolePolicyType, want.rolePolicy)
 				childOf(t, result, access, "studioredshift:index:Producer", producerAccount)
