@@ -424,7 +424,9 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 			name = r.Name + "-" + hexID(7)
 			set("bucket", name)
 		}
-		arn("s3", "", name)
+		// A bucket's ARN names neither region nor account (S3 user guide,
+		// "Amazon S3 resources"): arn:aws:s3:::name.
+		set("arn", fmt.Sprintf("arn:%s:s3:::%s", partition, name))
 		set("bucketDomainName", name+".s3.amazonaws.com")
 		set("region", r.Region)
 		return name
