@@ -603,6 +603,8 @@ func TestConsumerPackageMirror(t *testing.T) {
 	}{
 		{"none", nil, false},
 		{"plain index", &config.Mirror{IndexURL: "https://pypi.example.com/simple/"}, false},
+		{"CodeArtifact of the ML account", &config.Mirror{IndexURL: "https://ml-packages-222222222222.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/",
+			CodeArtifact: &config.CodeArtifact{Domain: "ml-packages", Owner: consumerAccount, Region: testRegion, Repository: "pypi-store"}}, true},
 		{"CodeArtifact", &config.Mirror{IndexURL: "https://ml-packages-333333333333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/", CodeArtifact: repo}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -618,18 +620,41 @@ func TestConsumerPackageMirror(t *testing.T) {
 				return
 			}
 			d := document(t, mirror.String("policy"))
-			assert.Equal(t, []string{"arn:aws:codeartifact:us-east-1:333333333333:domain/ml-packages"}, statement(t, d, "CodeArtifactToken").Resource)
-			assert.Equal(t, []string{"arn:aws:codeartifact:us-east-1:333333333333:repository/ml-packages/pypi-store"}, statement(t, d, "CodeArtifactRead").Resource)
+
+			owner := tc.mirror.CodeArtifact.Owner
+			repository := "arn:aws:codeartifact:us-east-1:" + owner + ":repository/ml-packages/pypi-store"
+			assert.Equal(t, []string{"arn:aws:codeartifact:us-east-1:" + owner + ":domain/ml-packages"}, statement(t, d, "CodeArtifactToken").Resource)
+			assert.Equal(t, []string{repository}, statement(t, d, "CodeArtifactRead").Resource)
 			bearer := statement(t, d, "CodeArtifactBearerToken")
 			assert.Equal(t, []string{"codeartifact.amazonaws.com"}, bearer.Condition["StringEquals"]["sts:AWSServiceName"])
 
+			endpoint := document(t, mustNamed(t, result, vpcEndpointType, "consumer-endpoint-codeartifact-api").String("policy"))
+			if owner == consumerAccount {
+				assert.Equal(t, []string{"StackAccountsOnly"}, sids(endpoint), "the stack's own repository needs no statement of its own")
+				return
+			}
 			// The repository's owner is outside the stack's accounts: the
 			// endpoint admits the stack's principals to it by name.
-			endpoint := document(t, mustNamed(t, result, vpcEndpointType, "consumer-endpoint-codeartifact-api").String("policy"))
 			read := statement(t, endpoint, "PackageRepositoryRead")
-			assert.Equal(t, []string{"arn:aws:codeartifact:us-east-1:333333333333:repository/ml-packages/pypi-store"}, read.Resource)
+			assert.Equal(t, []string{repository}, read.Resource)
 			assert.ElementsMatch(t, []string{consumerAccount, producerAccount}, read.Condition["StringEquals"]["aws:PrincipalAccount"])
 		})
+	}
+}
+
+// TestConsumerSingleAccountPerimeter: a stack whose producer is its own
+// account names that account once in every endpoint policy.
+func TestConsumerSingleAccountPerimeter(t *testing.T) {
+	args := consumerFixture()
+	args.ProducerAccount = consumerAccount
+	result := runConsumer(t, args)
+	for _, endpoint := range result.OfType(vpcEndpointType) {
+		d := document(t, endpoint.String("policy"))
+		for _, s := range d.Statement {
+			if accounts, ok := s.Condition["StringEquals"]["aws:PrincipalAccount"]; ok {
+				assert.Equal(t, []string{consumerAccount}, accounts, "%s %s", endpoint.Name, s.Sid)
+			}
+		}
 	}
 }
 
