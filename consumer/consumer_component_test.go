@@ -24,20 +24,20 @@ const (
 
 // Type tokens the consumer's tests look resources up by.
 const (
-	roleType             = "aws:iam/role:Role"
-	managedPolicyType    = "aws:iam/policy:Policy"
-	rolePolicyType       = "aws:iam/rolePolicy:RolePolicy"
-	attachmentType       = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-	kmsKeyType           = "aws:kms/key:Key"
-	kmsAliasType         = "aws:kms/alias:Alias"
-	securityGroupType    = "aws:ec2/securityGroup:SecurityGroup"
-	ingressRuleType      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	egressRuleType       = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	vpcEndpointType      = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	domainType           = "aws:sagemaker/domain:Domain"
-	userProfileType      = "aws:sagemaker/userProfile:UserProfile"
-	lifecycleConfigType  = "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig"
-	consumerComponentTyp = "studioredshift:index:Consumer"
+	roleType              = "aws:iam/role:Role"
+	managedPolicyType     = "aws:iam/policy:Policy"
+	rolePolicyType        = "aws:iam/rolePolicy:RolePolicy"
+	attachmentType        = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	kmsKeyType            = "aws:kms/key:Key"
+	kmsAliasType          = "aws:kms/alias:Alias"
+	securityGroupType     = "aws:ec2/securityGroup:SecurityGroup"
+	ingressRuleType       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egressRuleType        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	vpcEndpointType       = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	domainType            = "aws:sagemaker/domain:Domain"
+	userProfileType       = "aws:sagemaker/userProfile:UserProfile"
+	lifecycleConfigType   = "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig"
+	consumerComponentType = "studioredshift:index:Consumer"
 )
 
 // consumerFixture is a consumer side as program/ builds it for a stack with
@@ -174,7 +174,7 @@ func TestConsumerChildrenAreInTheConsumerAccount(t *testing.T) {
 		count++
 		assert.Equal(t, consumerAccount, r.Account, "%s %s", r.Type, r.Name)
 		assert.Equal(t, testRegion, r.Region, "%s %s", r.Type, r.Name)
-		assert.Equal(t, consumerComponentTyp, parentType(t, result, r), "%s %s is the Consumer's child", r.Type, r.Name)
+		assert.Equal(t, consumerComponentType, parentType(t, result, r), "%s %s is the Consumer's child", r.Type, r.Name)
 		assert.True(t, strings.HasPrefix(r.Name, "consumer-"), "%s is named after the component", r.Name)
 	}
 	assert.Greater(t, count, 30, "the role, key, groups, rules, endpoints, domain and profiles")
