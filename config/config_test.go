@@ -364,6 +364,12 @@ func TestParseRejects(t *testing.T) {
 		{"policy ARN of another partition", func(r map[string]any) {
 			set(r, "consumer.studio.executionRolePolicyArns", []any{"arn:aws-cn:iam::aws:policy/AmazonSageMakerFullAccess"})
 		}, "consumer.studio.executionRolePolicyArns[0]", "partition"},
+		{"execution role policy listed twice", func(r map[string]any) {
+			set(r, "consumer.studio.executionRolePolicyArns", []any{"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"})
+		}, "consumer.studio.executionRolePolicyArns[1]", "listed twice"},
+		{"two execution role policies of one name", func(r map[string]any) {
+			set(r, "consumer.studio.executionRolePolicyArns", []any{"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", "arn:aws:iam::222222222222:policy/team/AmazonSageMakerFullAccess"})
+		}, "consumer.studio.executionRolePolicyArns[1]", "has the policy name AmazonSageMakerFullAccess of consumer.studio.executionRolePolicyArns[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

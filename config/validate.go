@@ -562,14 +562,27 @@ func (c *Config) checkStudio(p *problems) {
 		seen[name] = true
 	}
 	c.checkMirror(p)
+	// Each attachment is named after its policy's name, the ARN's last
+	// segment: two policies of one name, or one listed twice, would register
+	// one logical name twice, which the engine refuses mid-deploy.
+	attachedName := map[string]int{}
 	for i, arn := range s.ExecutionRolePolicyArns {
 		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)
 		match := policyArnPattern.FindStringSubmatch(arn)
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		first, taken := attachedName[name]
 		switch {
 		case match == nil:
 			p.add(key, "%q is not a managed policy ARN such as %s", arn, policy.ManagedPolicy(c.Partition(), DefaultExecutionRolePolicy))
 		case match[1] != c.Partition():
 			p.add(key, "%q is in partition %s but region %s is in %s", arn, match[1], c.Region, c.Partition())
+		case taken && s.ExecutionRolePolicyArns[first] == arn:
+			p.add(key, "%q is listed twice, also as consumer.studio.executionRolePolicyArns[%d]", arn, first)
+		case taken:
+			p.add(key, "%q has the policy name %s of consumer.studio.executionRolePolicyArns[%d]; list each policy once, and give a policy of your own a name of its own", arn, name, first)
+		}
+		if !taken {
+			attachedName[name] = i
 		}
 	}
 }
