@@ -4,7 +4,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
@@ -18,7 +17,7 @@ type link struct {
 	// peering; none for the connections without a network path into it.
 	producerSides []producer.PeeringSide
 	// endpoint is the managed endpoint, in that mode only.
-	endpoint *managedendpoint.ManagedEndpoint
+	endpoint *consumer.ManagedEndpoint
 }
 
 // newConnection builds the way from Studio to the cluster that
@@ -47,7 +46,7 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			ConnectionID: peer.ConnectionID,
 		}}}, nil
 	case config.ConnectionManagedEndpoint:
-		endpoint, err := managedendpoint.NewManagedEndpoint(ctx, "managed-endpoint", &managedendpoint.ManagedEndpointArgs{
+		endpoint, err := consumer.NewManagedEndpoint(ctx, "managed-endpoint", &consumer.ManagedEndpointArgs{
 			ConsumerProvider:  providers.consumer,
 			ProducerProvider:  providers.producer,
 			ProducerAccountID: cfg.Producer.AccountID,
@@ -58,7 +57,7 @@ func newConnection(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			EndpointKey:       cfg.Consumer.AccountID + "/" + cfg.Consumer.Studio.DomainName,
 			ConsumerVpcID:     studioVPC.id,
 			SubnetIDs:         studioVPC.subnetIDs,
-			Clients: []managedendpoint.EndpointClient{
+			Clients: []consumer.EndpointClient{
 				{Name: "studio-clients", ID: studio.ClientsSecurityGroupID},
 				{Name: "jobs", ID: studio.JobsSecurityGroupID},
 			},

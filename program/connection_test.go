@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
+	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/internal/offline"
 )
 
@@ -66,7 +66,7 @@ func TestConnectionModes(t *testing.T) {
 		assert.Equal(t, []any{consumerVPC.ID}, authorization.Input("vpcIds"), "only the Studio VPC, not every VPC of the ML account")
 
 		assert.Equal(t, "consumer", access.Provider, "the ML account owns the endpoint")
-		assert.Equal(t, managedendpoint.EndpointName(consumerAccount+"/analytics-endpoint"), access.String("endpointName"))
+		assert.Equal(t, consumer.EndpointName(consumerAccount+"/analytics-endpoint"), access.String("endpointName"))
 		assert.Regexp(t, `^[a-z][a-z0-9-]{0,29}$`, access.String("endpointName"), "Redshift's endpoint name pattern")
 		assert.Equal(t, producerAccount, access.String("resourceOwner"))
 		assert.Equal(t, subnets.Output("name"), access.String("subnetGroupName"))

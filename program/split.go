@@ -11,7 +11,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/studio-redshift/studio-redshift/config"
-	"github.com/studio-redshift/studio-redshift/connection/managedendpoint"
 	"github.com/studio-redshift/studio-redshift/consumer"
 	"github.com/studio-redshift/studio-redshift/peering"
 	"github.com/studio-redshift/studio-redshift/producer"
@@ -142,7 +141,7 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	// One authorization per account and cluster, listing its VPCs.
 	for _, account := range slices.Sorted(maps.Keys(endpointVPCs)) {
-		authorization, err := managedendpoint.NewEndpointAuthorization(ctx, "endpoint-"+account, &managedendpoint.EndpointAuthorizationArgs{
+		authorization, err := producer.NewEndpointAuthorization(ctx, "endpoint-"+account, &producer.EndpointAuthorizationArgs{
 			ConsumerAccountID: account, ClusterIdentifier: clusterID, ConsumerVpcIDs: endpointVPCs[account],
 		}, pulumi.Provider(provider))
 		if err != nil {

@@ -1,4 +1,4 @@
-package managedendpoint
+package consumer
 
 import (
 	"regexp"
@@ -15,19 +15,16 @@ import (
 )
 
 const (
-	producerAccount = "111111111111"
-	consumerAccount = "222222222222"
-	clusterName     = "analytics"
-	clusterPort     = 5439
-	consumerVpc     = "vpc-0c1d2e3f4a5b6c7d8"
-	studioClients   = "sg-0a1b2c3d4e5f60718"
-	jobs            = "sg-0b2c3d4e5f6071829"
-	endpointKey     = consumerAccount + "/studio-team-a"
+	clusterName   = "analytics"
+	clusterPort   = 5439
+	consumerVpc   = "vpc-0c1d2e3f4a5b6c7d8"
+	studioClients = "sg-0a1b2c3d4e5f60718"
+	jobs          = "sg-0b2c3d4e5f6071829"
+	endpointKey   = consumerAccount + "/studio-team-a"
 
 	authorizationType = "aws:redshift/endpointAuthorization:EndpointAuthorization"
 	endpointType      = "aws:redshift/endpointAccess:EndpointAccess"
 	subnetGroupType   = "aws:redshift/subnetGroup:SubnetGroup"
-	securityGroupType = "aws:ec2/securityGroup:SecurityGroup"
 	ingressType       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	egressType        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 	clusterType       = "aws:redshift/cluster:Cluster"
@@ -242,44 +239,4 @@ func TestEndpointName(t *testing.T) {
 		}
 		seen[name] = key
 	}
-}
-
-// TestEndpointAuthorization: a producer stack's authorization of one
-// consumer account lists that account's VPCs on the created cluster, in the
-// producer account, and Authorized reports what AWS read back.
-func TestEndpointAuthorization(t *testing.T) {
-	vpcs := []string{consumerVpc, "vpc-0d2e3f4a5b6c7d8e9"}
-	result, err := offline.RunComponent(func(ctx *pulumi.Context, providers []pulumi.ProviderResource) error {
-		cluster, err := newCluster(ctx, providers[0])
-		if err != nil {
-			return err
-		}
-		authorization, err := NewEndpointAuthorization(ctx, "endpoint-"+consumerAccount, &EndpointAuthorizationArgs{
-			ConsumerAccountID: consumerAccount,
-			ClusterIdentifier: cluster.ClusterIdentifier,
-			ConsumerVpcIDs:    vpcs,
-		}, pulumi.Provider(providers[0]))
-		if err != nil {
-			return err
-		}
-		ctx.Export("authorized", authorization.Authorized)
-		return nil
-	}, "us-east-1", producerAccount)
-	require.NoError(t, err)
-	cluster, ok := result.Named(clusterType, "cluster")
-	require.True(t, ok)
-
-	byType := inAWS(result)
-	assert.Len(t, byType, 1, "the authorization alone")
-	require.Len(t, byType[authorizationType], 1)
-	authorization := byType[authorizationType][0]
-	assert.Equal(t, "endpoint-"+consumerAccount+"-authorization", authorization.Name)
-	assert.Equal(t, producerAccount, authorization.Account, "the cluster's owner authorizes")
-	assert.Equal(t, consumerAccount, authorization.String("account"))
-	assert.Equal(t, clusterName, authorization.String("clusterIdentifier"))
-	assert.Equal(t, []any{vpcs[0], vpcs[1]}, authorization.Input("vpcIds"), "the account's endpoint VPCs, in one authorization")
-	assert.Contains(t, authorization.Dependencies, cluster.URN, "the authorization waits for the cluster")
-	requireChildOf(t, result, authorization, "studioredshift:index:EndpointAuthorization")
-
-	assert.Equal(t, true, result.Outputs["authorized"])
 }
