@@ -1,4 +1,4 @@
-package main
+package program
 
 import (
 	"bytes"
@@ -16,13 +16,13 @@ import (
 	"github.com/studio-redshift/studio-redshift/internal/plan"
 )
 
-const projectDir = "../.."
+const projectDir = ".."
 
 // runPlan runs the command's entry point and returns its exit code and output.
 func runPlan(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	code := plan.Command(args, &stdout, &stderr, Run)
 	return code, stdout.String(), stderr.String()
 }
 

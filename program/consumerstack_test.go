@@ -1,4 +1,4 @@
-package main
+package program
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ var platformOutputs = filepath.Join(projectDir, "examples", "consumer-stack", "t
 // TestConsumerStackFixture fails when the example's fixture is not what the
 // program exports for the dev stack. Regenerate it with
 //
-//	go test ./cmd/plan -run TestConsumerStackFixture -update
+//	go test ./program -run TestConsumerStackFixture -update
 func TestConsumerStackFixture(t *testing.T) {
 	current := decodePlan(t, planOutput(t, "-json")).Outputs
 	if *update {
@@ -34,5 +34,5 @@ func TestConsumerStackFixture(t *testing.T) {
 	var fixture map[string]any
 	require.NoError(t, json.Unmarshal(text, &fixture))
 	assert.Equal(t, current, fixture, "%s differs from the dev stack's outputs; regenerate it: "+
-		"go test ./cmd/plan -run TestConsumerStackFixture -update", platformOutputs)
+		"go test ./program -run TestConsumerStackFixture -update", platformOutputs)
 }
