@@ -562,6 +562,7 @@ func (c *Config) checkStudio(p *problems) {
 		seen[name] = true
 	}
 	c.checkMirror(p)
+	c.checkStudioTeam(p)
 	for i, arn := range s.ExecutionRolePolicyArns {
 		key := fmt.Sprintf("consumer.studio.executionRolePolicyArns[%d]", i)
 		match := policyArnPattern.FindStringSubmatch(arn)
