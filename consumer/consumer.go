@@ -49,6 +49,9 @@ type Consumer struct {
 	// SignInPolicyArn is the policy that lets a person open Studio as their
 	// own user profile only, for the identity provider's roles.
 	SignInPolicyArn pulumi.StringOutput `pulumi:"signInPolicyArn"`
+	// UserDataBucket is the bucket of per-user data: each user reads and
+	// writes users/<profile>/ only.
+	UserDataBucket pulumi.StringOutput `pulumi:"userDataBucket"`
 }
 
 // ConsumerArgs are the inputs of NewConsumer. Create it with the consumer
@@ -100,6 +103,10 @@ type ConsumerArgs struct {
 	// CodeArtifact repository gets the execution role the right to read it.
 	// Optional.
 	PackageMirror *config.Mirror
+	// Team are the settings every user profile and the execution role
+	// carry: idle shutdown, instance types, space storage, per-user data.
+	// Required.
+	Team StudioTeam
 	// Protect guards the domain and the KMS key against deletion.
 	Protect bool
 }
@@ -149,6 +156,17 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	}
 
 	if err := newHomeKeyUse(ctx, name, args.Region, executionRole.Name, homeKey.Arn, parent); err != nil {
+		return nil, err
+	}
+	instanceTypes, err := InstanceTypePolicy(args.Team.InstanceTypes).JSON()
+	if err != nil {
+		return nil, fmt.Errorf("instance type policy: %w", err)
+	}
+	if err := inlinePolicy(ctx, name+"-instance-types", executionRole.Name, pulumi.String(instanceTypes), parent); err != nil {
+		return nil, err
+	}
+	userData, err := newUserData(ctx, name, args, executionRole.Name, executionRole.Arn, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -213,17 +231,23 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 
 	profileNames := make(pulumi.StringArray, len(args.UserProfiles))
 	for i, userName := range args.UserProfiles {
+		settings := &sagemaker.UserProfileUserSettingsArgs{
+			ExecutionRole: executionRole.Arn,
+			// Added to the domain's clients group: the user's own group
+			// admits only itself, so one user's apps reach each other and
+			// no one else's.
+			SecurityGroups: pulumi.StringArray{studio.userGroups[userName].ID()},
+		}
+		teamSettings(settings, jupyterLab, args.Team)
 		profile, err := sagemaker.NewUserProfile(ctx, name+"-user-"+userName, &sagemaker.UserProfileArgs{
 			DomainId:        domain.ID(),
 			UserProfileName: pulumi.String(userName),
-			UserSettings: &sagemaker.UserProfileUserSettingsArgs{
-				ExecutionRole: executionRole.Arn,
-				// Added to the domain's clients group: the user's own group
-				// admits only itself, so one user's apps reach each other
-				// and no one else's.
-				SecurityGroups:        pulumi.StringArray{studio.userGroups[userName].ID()},
-				JupyterLabAppSettings: jupyterLab,
-			},
+			UserSettings:    settings,
+			// SageMaker adds a profile's tags to every app it launches
+			// (API reference, "AddTags"), so the bill splits by user once
+			// the tag is activated for cost allocation. Tags update
+			// through the tagging API, not UpdateUserProfile.
+			Tags: pulumi.StringMap{config.StudioUserTag: pulumi.String(userName)},
 		}, parent, pulumi.IgnoreChanges(BackfilledProfilePaths))
 		if err != nil {
 			return nil, fmt.Errorf("user profile %s: %w", userName, err)
@@ -243,6 +267,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
 	comp.SignInPolicyArn = signIn.Arn
+	comp.UserDataBucket = userData
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"executionRoleArn":        comp.ExecutionRoleArn,
 		"executionRoleName":       comp.ExecutionRoleName,
@@ -256,6 +281,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"userProfileNames":        comp.UserProfileNames,
 		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
 		"signInPolicyArn":         comp.SignInPolicyArn,
+		"userDataBucket":          comp.UserDataBucket,
 	})
 }
 
