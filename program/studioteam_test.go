@@ -273,3 +273,23 @@ func inputsJSON(t *testing.T, r offline.Resource) string {
 	require.NoError(t, err)
 	return string(text)
 }
+
+// TestTheS3GatewayAdmitsTheUsersData evaluates the S3 gateway endpoint's
+// policy on alice's honest request to her prefix: admitted by default (a
+// bucket of the stack's ML account) and when the gateway names its buckets.
+func TestTheS3GatewayAdmitsTheUsersData(t *testing.T) {
+	for name, values := range map[string]map[string]string{
+		"every bucket of the stack's accounts": devConfig(t),
+		"named buckets only": withConsumer(t, devConfig(t), func(c map[string]any) {
+			c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data"}
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			result := run(t, values)
+			bucket := one(t, result, bucketType, "consumer-user-data").ID
+			gateway := endpointPolicies(t, result)["consumer-endpoint-s3"]
+			assert.True(t, allows(gateway, throughEndpoint("s3:PutObject", "arn:aws:s3:::"+bucket+"/users/alice/model.pkl", mlAccount, mlAccount)))
+			assert.True(t, allows(gateway, throughEndpoint("s3:ListBucket", "arn:aws:s3:::"+bucket, mlAccount, mlAccount)))
+		})
+	}
+}
