@@ -252,17 +252,8 @@ func newUserData(ctx *pulumi.Context, name string, args *ConsumerArgs, execution
 	}, parent); err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("user data versioning: %w", err)
 	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-user-data-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm:   pulumi.String("aws:kms"),
-				KmsMasterKeyId: key.Arn,
-			},
-			BucketKeyEnabled: pulumi.Bool(true),
-		}},
-	}, parent); err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("user data encryption: %w", err)
+	if err := producer.EncryptWithKey(ctx, name+"-user-data", bucket, key.Arn, parent); err != nil {
+		return pulumi.StringOutput{}, err
 	}
 	bucketDocument := executionRoleArn.ApplyT(func(roleArn string) (string, error) {
 		return UserDataBucketPolicy(bucketArn, roleArn).JSON()
