@@ -218,6 +218,16 @@ type Studio struct {
 	// PipIndexURL is a package mirror the lifecycle configuration installs
 	// awswrangler from, for a VPC without internet egress.
 	PipIndexURL string `json:"pipIndexUrl,omitempty"`
+	// IdleTimeoutMinutes stops a user's JupyterLab and Code Editor apps
+	// after this long without use. Default DefaultIdleTimeoutMinutes.
+	IdleTimeoutMinutes int `json:"idleTimeoutMinutes,omitempty"`
+	// InstanceTypes are the instance types users may run their apps and
+	// spaces on; the first is each profile's default. Default
+	// DefaultInstanceTypes.
+	InstanceTypes []string `json:"instanceTypes,omitempty"`
+	// SpaceStorageGb is the default and the largest size of the EBS volume
+	// of a user's private spaces. Default DefaultSpaceStorageGb.
+	SpaceStorageGb int `json:"spaceStorageGb,omitempty"`
 }
 
 // CreatesVPC reports whether the program creates this VPC.
@@ -397,6 +407,7 @@ func (c *Config) applyDefaults() {
 		}
 		r.MasterUsername = cmp.Or(r.MasterUsername, DefaultMasterUsername)
 	}
+	c.applyStudioTeamDefaults()
 	if c.Consumer.Studio.ExecutionRolePolicyArns == nil {
 		c.Consumer.Studio.ExecutionRolePolicyArns = []string{
 			policy.ManagedPolicy(c.Partition(), DefaultExecutionRolePolicy),

@@ -562,6 +562,7 @@ func (c *Config) checkStudio(p *problems) {
 		seen[name] = true
 	}
 	c.checkMirror(p)
+	c.checkStudioTeam(p)
 	// Each attachment is named after its policy's name, the ARN's last
 	// segment: two policies of one name, or one listed twice, would register
 	// one logical name twice, which the engine refuses mid-deploy.

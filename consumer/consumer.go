@@ -49,6 +49,9 @@ type Consumer struct {
 	// SignInPolicyArn is the policy that lets a person open Studio as their
 	// own user profile only, for the identity provider's roles.
 	SignInPolicyArn pulumi.StringOutput `pulumi:"signInPolicyArn"`
+	// UserDataBucket is the bucket of per-user data: each user reads and
+	// writes users/<profile>/ only.
+	UserDataBucket pulumi.StringOutput `pulumi:"userDataBucket"`
 }
 
 // ConsumerArgs are the inputs of NewConsumer. Create it with the consumer
@@ -100,12 +103,19 @@ type ConsumerArgs struct {
 	// CodeArtifact repository gets the execution role the right to read it.
 	// Optional.
 	PackageMirror *config.Mirror
+	// Team are the settings every user profile and the execution role
+	// carry: idle shutdown, instance types, space storage, per-user data.
+	// Required.
+	Team StudioTeam
 	// Protect guards the domain and the KMS key against deletion.
 	Protect bool
 }
 
 // NewConsumer registers the consumer side.
 func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...pulumi.ResourceOption) (*Consumer, error) {
+	if team := args.Team; team.IdleTimeoutMinutes == 0 || len(team.InstanceTypes) == 0 || team.SpaceStorageGb == 0 || team.UserDataBucket == "" {
+		return nil, fmt.Errorf("consumer %s: Team needs IdleTimeoutMinutes, InstanceTypes, SpaceStorageGb and UserDataBucket, got %+v", name, team)
+	}
 	comp := &Consumer{}
 	if err := ctx.RegisterComponentResource("studioredshift:index:Consumer", name, comp, opts...); err != nil {
 		return nil, err
@@ -149,6 +159,17 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	}
 
 	if err := newHomeKeyUse(ctx, name, args.Region, executionRole.Name, homeKey.Arn, parent); err != nil {
+		return nil, err
+	}
+	instanceTypes, err := InstanceTypePolicy(args.Team.InstanceTypes).JSON()
+	if err != nil {
+		return nil, fmt.Errorf("instance type policy: %w", err)
+	}
+	if err := inlinePolicy(ctx, name+"-instance-types", executionRole.Name, pulumi.String(instanceTypes), parent); err != nil {
+		return nil, err
+	}
+	userData, err := newUserData(ctx, name, args, executionRole.Name, executionRole.Arn, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -213,17 +234,23 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 
 	profileNames := make(pulumi.StringArray, len(args.UserProfiles))
 	for i, userName := range args.UserProfiles {
+		settings := &sagemaker.UserProfileUserSettingsArgs{
+			ExecutionRole: executionRole.Arn,
+			// Added to the domain's clients group: the user's own group
+			// admits only itself, so one user's apps reach each other and
+			// no one else's.
+			SecurityGroups: pulumi.StringArray{studio.userGroups[userName].ID()},
+		}
+		teamSettings(settings, jupyterLab, args.Team)
 		profile, err := sagemaker.NewUserProfile(ctx, name+"-user-"+userName, &sagemaker.UserProfileArgs{
 			DomainId:        domain.ID(),
 			UserProfileName: pulumi.String(userName),
-			UserSettings: &sagemaker.UserProfileUserSettingsArgs{
-				ExecutionRole: executionRole.Arn,
-				// Added to the domain's clients group: the user's own group
-				// admits only itself, so one user's apps reach each other
-				// and no one else's.
-				SecurityGroups:        pulumi.StringArray{studio.userGroups[userName].ID()},
-				JupyterLabAppSettings: jupyterLab,
-			},
+			UserSettings:    settings,
+			// SageMaker adds a profile's tags to every app it launches
+			// (API reference, "AddTags"), so the bill splits by user once
+			// the tag is activated for cost allocation. Tags update
+			// through the tagging API, not UpdateUserProfile.
+			Tags: pulumi.StringMap{config.StudioUserTag: pulumi.String(userName)},
 		}, parent, pulumi.IgnoreChanges(BackfilledProfilePaths))
 		if err != nil {
 			return nil, fmt.Errorf("user profile %s: %w", userName, err)
@@ -243,6 +270,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 	comp.UserProfileNames = profileNames.ToStringArrayOutput()
 	comp.SageMakerEndpointIDs = studio.sageMakerEndpoints.ToStringArrayOutput()
 	comp.SignInPolicyArn = signIn.Arn
+	comp.UserDataBucket = userData
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"executionRoleArn":        comp.ExecutionRoleArn,
 		"executionRoleName":       comp.ExecutionRoleName,
@@ -256,6 +284,7 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 		"userProfileNames":        comp.UserProfileNames,
 		"sageMakerEndpointIds":    comp.SageMakerEndpointIDs,
 		"signInPolicyArn":         comp.SignInPolicyArn,
+		"userDataBucket":          comp.UserDataBucket,
 	})
 }
 
@@ -265,8 +294,11 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 // the program sets neither, would send them empty on every update
 // (terraform-provider-aws #39894), so every `pulumi up` would update every
 // profile. They are ignored, not pinned: AWS's default is the current
-// SageMaker Distribution, which each space may override, and a pin would be
-// a per-region image account table and an alias to keep current by hand. A
+// SageMaker Distribution, past 2.0 as idle shutdown needs (the README's
+// first-deploy list checks a profile older than that), which each space may
+// override, and a pin would be a per-region image account table and an
+// alias to keep current by hand. The JupyterLab default instance type the
+// team settings set sits beside them and is not ignored. A
 // later setting of either path must take it off this list, or its change
 // would be ignored too.
 var BackfilledProfilePaths = []string{

@@ -59,6 +59,12 @@ func consumerFixture() *ConsumerArgs {
 		ProducerCIDR:            "10.20.0.0/16",
 		RedshiftPort:            5439,
 		Protect:                 true,
+		Team: StudioTeam{
+			IdleTimeoutMinutes: 60,
+			InstanceTypes:      []string{"ml.t3.medium", "ml.m5.large"},
+			SpaceStorageGb:     20,
+			UserDataBucket:     "studio-users-caab89fc-222222222222-us-east-1",
+		},
 	}
 }
 
@@ -78,6 +84,7 @@ func runConsumerErr(args *ConsumerArgs) (*offline.Result, error) {
 			return err
 		}
 		ctx.Export("executionRoleArn", c.ExecutionRoleArn)
+		ctx.Export("userDataBucket", c.UserDataBucket)
 		ctx.Export("executionRoleName", c.ExecutionRoleName)
 		ctx.Export("domainId", c.DomainID)
 		ctx.Export("domainUrl", c.DomainURL)
@@ -162,7 +169,7 @@ func field(value any, path ...string) any {
 }
 
 // TestConsumerChildrenAreInTheConsumerAccount: every AWS resource of the
-// component is its child (directly or through no other component) and lands
+// component is its child (directly, or through its own LogBucket) and lands
 // in the account of the provider it was given.
 func TestConsumerChildrenAreInTheConsumerAccount(t *testing.T) {
 	result := runConsumer(t, consumerFixture())
@@ -174,7 +181,15 @@ func TestConsumerChildrenAreInTheConsumerAccount(t *testing.T) {
 		count++
 		assert.Equal(t, consumerAccount, r.Account, "%s %s", r.Type, r.Name)
 		assert.Equal(t, testRegion, r.Region, "%s %s", r.Type, r.Name)
-		assert.Equal(t, consumerComponentType, parentType(t, result, r), "%s %s is the Consumer's child", r.Type, r.Name)
+		// The ML account's log bucket is a LogBucket component of its own,
+		// itself the Consumer's child.
+		owner := parentType(t, result, r)
+		if owner == "studioredshift:index:LogBucket" {
+			bucket, ok := result.ByURN(r.Parent)
+			require.True(t, ok)
+			owner = parentType(t, result, bucket)
+		}
+		assert.Equal(t, consumerComponentType, owner, "%s %s is the Consumer's child", r.Type, r.Name)
 		assert.True(t, strings.HasPrefix(r.Name, "consumer-"), "%s is named after the component", r.Name)
 	}
 	assert.Greater(t, count, 30, "the role, key, groups, rules, endpoints, domain and profiles")
@@ -500,7 +515,8 @@ func TestConsumerUserProfiles(t *testing.T) {
 					assert.Equal(t, arn, field(lab, "defaultResourceSpec", "lifecycleConfigArn"))
 					assert.Equal(t, []any{arn}, field(lab, "lifecycleConfigArns"))
 				} else {
-					assert.Nil(t, lab, "no script, no JupyterLab settings")
+					assert.Nil(t, field(lab, "lifecycleConfigArns"), "no script, no lifecycle configuration")
+					assert.Nil(t, field(lab, "defaultResourceSpec", "lifecycleConfigArn"))
 				}
 			}
 		})
@@ -565,10 +581,7 @@ func TestConsumerHomeKey(t *testing.T) {
 			args := consumerFixture()
 			args.Protect = protect
 			result := runConsumer(t, args)
-			keys := result.OfType(kmsKeyType)
-			require.Len(t, keys, 1)
-			key := keys[0]
-			assert.Equal(t, "consumer-home-key", key.Name)
+			key := mustNamed(t, result, kmsKeyType, "consumer-home-key")
 			assert.Equal(t, protect, key.Protect)
 			assert.True(t, key.RetainOnDelete, "a deleted key makes the retained home directories unreadable")
 			assert.Equal(t, true, key.Input("enableKeyRotation"))

@@ -202,20 +202,28 @@ func newBucket(ctx *pulumi.Context, name string, args *DataBucketArgs, parent pu
 	}, parent); err != nil {
 		return nil, nil, fmt.Errorf("versioning: %w", err)
 	}
+	if err := EncryptWithKey(ctx, name, bucket, key.Arn, parent); err != nil {
+		return nil, nil, err
+	}
+	return key, bucket, nil
+}
+
+// EncryptWithKey sets a bucket's default encryption to its own KMS key.
+func EncryptWithKey(ctx *pulumi.Context, name string, bucket *s3.BucketV2, keyArn pulumi.StringInput, parent pulumi.ResourceOption) error {
 	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
 		Bucket: bucket.ID(),
 		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
 				SseAlgorithm:   pulumi.String("aws:kms"),
-				KmsMasterKeyId: key.Arn,
+				KmsMasterKeyId: keyArn,
 			},
 			// One data key per bucket, not per object: far fewer KMS calls.
 			BucketKeyEnabled: pulumi.Bool(true),
 		}},
 	}, parent); err != nil {
-		return nil, nil, fmt.Errorf("encryption: %w", err)
+		return fmt.Errorf("%s encryption: %w", name, err)
 	}
-	return key, bucket, nil
+	return nil
 }
 
 // PrivateBucket blocks every form of public access to a bucket and turns ACLs off,

@@ -72,7 +72,9 @@ func assertNoVPCCondition(t *testing.T, doc policy.Document) {
 func TestAthenaIsOffByDefault(t *testing.T) {
 	result := run(t, devConfig(t))
 	assert.Empty(t, result.OfType(workgroupType))
-	assert.Empty(t, result.OfType(bucketType))
+	for _, bucket := range result.OfType(bucketType) {
+		assert.NotContains(t, bucket.Name, "athena", bucket.URN)
+	}
 	assert.NotContains(t, result.Outputs, "athenaWorkgroup")
 }
 
@@ -281,11 +283,14 @@ func TestS3EndpointAdmitsEveryBucketTheProgramUses(t *testing.T) {
 	values := withConsumer(t, demoConfig(t), func(c map[string]any) {
 		c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data"}
 	})
-	doc := parsePolicy(t, one(t, run(t, values), endpointType, "consumer-endpoint-s3"), "policy")
+	result := run(t, values)
+	userData := one(t, result, bucketType, "consumer-user-data").ID
+	doc := parsePolicy(t, one(t, result, endpointType, "consumer-endpoint-s3"), "policy")
 	assert.Equal(t, []string{
 		"arn:aws:s3:::ml-data", "arn:aws:s3:::ml-data/*",
+		"arn:aws:s3:::" + userData, "arn:aws:s3:::" + userData + "/*",
 		"arn:aws:s3:::" + dataBucket, "arn:aws:s3:::" + dataBucket + "/*",
 		"arn:aws:s3:::" + resultsBucket, "arn:aws:s3:::" + resultsBucket + "/*",
 		"arn:aws:s3:::" + offlineBucket, "arn:aws:s3:::" + offlineBucket + "/*",
-	}, doc.Statement[0].Resource, "the named bucket and every bucket Athena and Feature Store use")
+	}, doc.Statement[0].Resource, "the named bucket and every bucket the users' data, Athena and Feature Store use")
 }

@@ -31,7 +31,13 @@ func newStudio(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, 
 		RedshiftPort:            cfg.Producer.Redshift.Port,
 		LifecycleScript:         lifecycleScript(cfg),
 		PackageMirror:           cfg.PackageMirror(),
-		Protect:                 cfg.Protect,
+		Team: consumer.StudioTeam{
+			IdleTimeoutMinutes: cfg.Consumer.Studio.IdleTimeoutMinutes,
+			InstanceTypes:      cfg.Consumer.Studio.InstanceTypes,
+			SpaceStorageGb:     cfg.Consumer.Studio.SpaceStorageGb,
+			UserDataBucket:     cfg.UserDataBucket(),
+		},
+		Protect: cfg.Protect,
 	}, pulumi.Provider(provider))
 }
 
@@ -125,6 +131,8 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 	ctx.Export("userProfiles", studio.UserProfileNames)
 	// For the identity provider's roles: opens Studio as one's own profile.
 	ctx.Export("signInPolicyArn", studio.SignInPolicyArn)
+	// Each user's own data: s3://<bucket>/users/<profile>/.
+	ctx.Export("userDataBucket", studio.UserDataBucket)
 	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
 	ctx.Export("redshift", redshiftOutput(cfg))
 	ctx.Export("notebookSnippet", snippet)
@@ -182,6 +190,7 @@ func s3EndpointBuckets(cfg *config.Config) []string {
 		return nil
 	}
 	buckets = append([]string{}, buckets...)
+	buckets = append(buckets, cfg.UserDataBucket())
 	if a := cfg.Athena; a != nil {
 		buckets = append(buckets, a.Bucket.Name, a.ResultsBucket(cfg.Consumer.AccountID, cfg.Region))
 	}

@@ -23,6 +23,7 @@ func TestDataKeysAreRetainedOnDelete(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{
 		"consumer-home-key",         // home EFS, retained by the domain's RetentionPolicy
+		"consumer-user-data-key",    // the users' data bucket
 		"warehouse-key",             // the cluster's final snapshot
 		"athena-data-key",           // the Athena data bucket
 		"feature-store-key",         // the offline store's objects

@@ -18,6 +18,9 @@ type request struct {
 	action    string
 	resource  string
 	context   map[string]string
+	// sets are the request's multivalued context keys, such as
+	// sagemaker:InstanceTypes: a key may have several values at once.
+	sets map[string][]string
 }
 
 // allows evaluates a request against one document the way IAM does (IAM User
@@ -73,10 +76,54 @@ func matches(s policy.Statement, req request) bool {
 	}
 	for operator, keys := range s.Condition {
 		for key, values := range keys {
+			if set, ok := strings.CutPrefix(operator, "ForAnyValue:"); ok {
+				if !forAnyValue(set, req.sets[key], values, req) {
+					return false
+				}
+				continue
+			}
+			if set, ok := strings.CutPrefix(operator, "ForAllValues:"); ok {
+				if !forAllValues(set, req.sets[key], values, req) {
+					return false
+				}
+				continue
+			}
+			if _, multivalued := req.sets[key]; multivalued && operator != "Null" {
+				panic("a multivalued key takes a set operator: " + operator + " " + key)
+			}
 			actual, present := req.context[key]
+			present = present || len(req.sets[key]) > 0
 			if !condition(operator, actual, present, values, req) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// forAnyValue is the ForAnyValue set operator on a multivalued key (IAM
+// User Guide, "Set operators for multivalued context keys"): it holds when
+// at least one of the request's values satisfies the operator, a negated
+// operator such as StringNotEquals being satisfied by a value that matches
+// none of the policy's values; a key absent from the request, or with no
+// values, does not satisfy it.
+func forAnyValue(operator string, requestValues, values []string, req request) bool {
+	for _, value := range requestValues {
+		if condition(operator, value, true, values, req) {
+			return true
+		}
+	}
+	return false
+}
+
+// forAllValues is the ForAllValues set operator: it holds when every one of
+// the request's values satisfies the operator, and so also when the key is
+// absent or has no values (the same page's warning on ForAllValues with
+// Allow).
+func forAllValues(operator string, requestValues, values []string, req request) bool {
+	for _, value := range requestValues {
+		if !condition(operator, value, true, values, req) {
+			return false
 		}
 	}
 	return true
@@ -232,6 +279,40 @@ func TestEvaluatorFollowsIAM(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := policy.Statement{Effect: policy.Allow, Action: []string{"s3:GetObject"}, Resource: tt.resource, Condition: tt.condition}
 			req := request{action: "s3:GetObject", resource: "arn:aws:s3:::bucket/alice/data.csv", context: tt.context}
+			assert.Equal(t, tt.matches, matches(s, req))
+		})
+	}
+}
+
+// TestEvaluatorSetOperators pins the set operators to the IAM User Guide's
+// "Set operators for multivalued context keys", one row per rule.
+func TestEvaluatorSetOperators(t *testing.T) {
+	const key = "sagemaker:InstanceTypes"
+	listed := []string{"ml.t3.medium", "ml.m5.large"}
+	tests := []struct {
+		name      string
+		condition policy.Condition
+		sets      map[string][]string
+		matches   bool
+	}{
+		{"ForAnyValue:StringNotEquals, one value outside the list", policy.Condition{"ForAnyValue:StringNotEquals": {key: listed}},
+			map[string][]string{key: {"ml.t3.medium", "ml.p4d.24xlarge"}}, true},
+		{"ForAnyValue:StringNotEquals, every value listed", policy.Condition{"ForAnyValue:StringNotEquals": {key: listed}},
+			map[string][]string{key: {"ml.m5.large", "ml.t3.medium"}}, false},
+		{"ForAnyValue on an absent key", policy.Condition{"ForAnyValue:StringNotEquals": {key: listed}}, nil, false},
+		{"ForAnyValue on a key without values", policy.Condition{"ForAnyValue:StringNotEquals": {key: listed}}, map[string][]string{key: {}}, false},
+		{"ForAnyValue:StringEquals, one value listed", policy.Condition{"ForAnyValue:StringEquals": {key: listed}},
+			map[string][]string{key: {"ml.p4d.24xlarge", "ml.m5.large"}}, true},
+		{"ForAllValues:StringEquals, one value outside", policy.Condition{"ForAllValues:StringEquals": {key: listed}},
+			map[string][]string{key: {"ml.p4d.24xlarge", "ml.m5.large"}}, false},
+		{"ForAllValues on an absent key holds", policy.Condition{"ForAllValues:StringEquals": {key: listed}}, nil, true},
+		{"Null false on a multivalued key with values", policy.Condition{"Null": {key: {"false"}}}, map[string][]string{key: {"ml.m5.large"}}, true},
+		{"Null false on an absent multivalued key", policy.Condition{"Null": {key: {"false"}}}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := policy.Statement{Effect: policy.Deny, Action: []string{"sagemaker:CreateApp"}, Condition: tt.condition}
+			req := request{action: "sagemaker:CreateApp", context: map[string]string{}, sets: tt.sets}
 			assert.Equal(t, tt.matches, matches(s, req))
 		})
 	}

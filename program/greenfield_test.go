@@ -264,10 +264,10 @@ func TestDemoLifecycleConfiguration(t *testing.T) {
 	arn := lifecycle.Output("arn")
 	for _, profile := range result.OfType(userProfileType) {
 		settings := profile.Input("userSettings").(map[string]any)
-		assert.Equal(t, map[string]any{
-			"defaultResourceSpec": map[string]any{"lifecycleConfigArn": arn},
-			"lifecycleConfigArns": []any{arn},
-		}, settings["jupyterLabAppSettings"], "each user's default for their JupyterLab spaces: %s", profile.URN)
+		lab := settings["jupyterLabAppSettings"].(map[string]any)
+		assert.Equal(t, map[string]any{"lifecycleConfigArn": arn, "instanceType": "ml.t3.medium"}, lab["defaultResourceSpec"],
+			"each user's default for their JupyterLab spaces: %s", profile.URN)
+		assert.Equal(t, []any{arn}, lab["lifecycleConfigArns"], profile.URN)
 	}
 	assert.Nil(t, one(t, result, domainType, "consumer-domain").Input("defaultUserSettings").(map[string]any)["jupyterLabAppSettings"],
 		"never on the domain, which the provider cannot update in place")

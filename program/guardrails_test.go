@@ -174,7 +174,9 @@ func TestS3EndpointLimitedToNamedBuckets(t *testing.T) {
 	values := withConsumer(t, devConfig(t), func(c map[string]any) {
 		c["vpc"].(map[string]any)["s3EndpointBuckets"] = []any{"ml-data", "sagemaker-us-east-1-222222222222"}
 	})
-	gateway = one(t, run(t, values), endpointType, "consumer-endpoint-s3")
+	result := run(t, values)
+	userData := one(t, result, bucketType, "consumer-user-data").ID
+	gateway = one(t, result, endpointType, "consumer-endpoint-s3")
 	doc := parsePolicy(t, gateway, "policy")
 	require.Len(t, doc.Statement, 1)
 	s := doc.Statement[0]
@@ -183,7 +185,8 @@ func TestS3EndpointLimitedToNamedBuckets(t *testing.T) {
 	assert.Equal(t, []string{
 		"arn:aws:s3:::ml-data", "arn:aws:s3:::ml-data/*",
 		"arn:aws:s3:::sagemaker-us-east-1-222222222222", "arn:aws:s3:::sagemaker-us-east-1-222222222222/*",
-	}, s.Resource)
+		"arn:aws:s3:::" + userData, "arn:aws:s3:::" + userData + "/*",
+	}, s.Resource, "the named buckets and the users' data bucket")
 	assert.Equal(t, []string{"222222222222", "111111111111"}, s.Condition["StringEquals"]["aws:PrincipalAccount"],
 		"the named buckets, for the stack's principals only")
 }

@@ -51,7 +51,7 @@ func TestDemoAuditTrail(t *testing.T) {
 		assert.Equal(t, "s3-access/"+source+"/", accessLogs.String("targetPrefix"))
 		assert.Contains(t, accessLogs.Dependencies, bucketPolicy.URN)
 	}
-	assert.Len(t, result.OfType(bucketLoggingType), 2, "the consumer's results bucket is read by its own account only")
+	assert.Len(t, result.OfType(bucketLoggingType), 3, "the two data buckets and the users' data bucket; the consumer's results bucket is read by its own account only")
 
 	doc := parsePolicy(t, bucketPolicy, "policy")
 	thisAccount := map[string][]string{"aws:SourceAccount": {producerAccount}}
@@ -88,5 +88,7 @@ func TestNoLogBucketWithoutCreatedSources(t *testing.T) {
 	result := run(t, devConfig(t))
 	assert.Empty(t, inComponent(result, bucketType, "producer-logs"), "existing clusters and buckets keep their owners' logging")
 	assert.Empty(t, result.OfType(redshiftLoggingType))
-	assert.Empty(t, result.OfType(bucketLoggingType))
+	for _, logging := range result.OfType(bucketLoggingType) {
+		assert.Equal(t, "consumer-user-data-access-logs", logging.Name, "only the users' data bucket, which the program always creates, logs: %s", logging.URN)
+	}
 }

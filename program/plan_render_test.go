@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/plan"
 )
 
@@ -467,4 +468,47 @@ func TestDiagramShowsTheConnectionMode(t *testing.T) {
 		}
 		assert.NotContains(t, out, "peering", "%s: no peering outside peering mode", stack)
 	}
+}
+
+func TestProfilesShowTheTeamSettings(t *testing.T) {
+	hidden := len(config.StudioInstanceTypes) - len(config.DefaultInstanceTypes)
+	out := planOutput(t)
+	for _, user := range []string{"alice", "bob"} {
+		assert.Contains(t, out, fmt.Sprintf("aws:sagemaker:UserProfile consumer-user-%s  user=%s idleShutdown=60min defaultInstance=ml.t3.medium spaceGb=20-20 hiddenInstanceTypes=%d tag:studio-user=%s\n",
+			user, user, hidden, user))
+	}
+
+	dir := variant(t, func(values map[string]any) {
+		studio := values["studio-redshift:consumer"].(map[string]any)["studio"].(map[string]any)
+		studio["idleTimeoutMinutes"] = 120
+		studio["instanceTypes"] = []any{"ml.m5.xlarge"}
+		studio["spaceStorageGb"] = 100
+	})
+	code, changed, errs := runPlan(t, "-dir", dir, "-stack", "variant")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, changed, fmt.Sprintf("user=alice idleShutdown=120min defaultInstance=ml.m5.xlarge spaceGb=100-100 hiddenInstanceTypes=%d tag:studio-user=alice\n",
+		len(config.StudioInstanceTypes)-1))
+
+	// What one user costs with idle shutdown and without, on the default
+	// instance type: 21 days of 8 hours plus the timeout against 730 hours.
+	p := decodePlan(t, planOutput(t, "-json"))
+	var perUser []plan.Cost
+	for _, c := range p.Costs {
+		if c.PerUser {
+			perUser = append(perUser, c)
+		}
+	}
+	require.Len(t, perUser, 2)
+	assert.Equal(t, 21*(8+1.0), perUser[0].Quantity)
+	assert.InDelta(t, 189*0.05, perUser[0].MonthlyUSD, 0.001)
+	assert.Equal(t, 730.0, perUser[1].Quantity)
+	assert.InDelta(t, 730*0.05, perUser[1].MonthlyUSD, 0.001)
+	assert.Less(t, perUser[0].MonthlyUSD, perUser[1].MonthlyUSD)
+	var stackTotal float64
+	for _, c := range p.Costs {
+		if !c.PerUser {
+			stackTotal += c.MonthlyUSD
+		}
+	}
+	assert.Regexp(t, fmt.Sprintf(`\n  total +\$%.2f\n`, stackTotal), costSection(t, out), "per-user rows stay out of the stack's total")
 }

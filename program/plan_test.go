@@ -49,11 +49,11 @@ func TestDevPlanJSON(t *testing.T) {
 	assert.Equal(t, "dev", p.Stack)
 	assert.Equal(t, "us-east-1", p.Region)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "222222222222", Resources: 45},
+		{Provider: "consumer", AccountID: "222222222222", Resources: 61},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 52, p.Totals.Resources)
-	assert.Equal(t, map[string]int{"consumer": 45, "producer": 7}, p.Totals.ByAccount)
+	assert.Equal(t, 68, p.Totals.Resources)
+	assert.Equal(t, map[string]int{"consumer": 61, "producer": 7}, p.Totals.ByAccount)
 	assert.Equal(t, 8, p.Totals.ByType["aws:ec2:VpcEndpoint"])
 
 	// The producer role's trust policy, parsed, names the execution role's ARN.
@@ -119,7 +119,7 @@ func TestDevPlanText(t *testing.T) {
 		"aws.sagemaker.us-east-1.studio",
 		"== Stack outputs",
 		"notebookSnippet:",
-		"52 resources",
+		"68 resources",
 		"== AWS default quotas",
 	} {
 		assert.Contains(t, out, want)
@@ -130,7 +130,7 @@ func TestDemoPlan(t *testing.T) {
 	code, out, errs := runPlan(t, "-dir", projectDir, "-stack", "demo", "-json")
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
-	assert.Equal(t, map[string]int{"consumer": 89, "producer": 49}, p.Totals.ByAccount)
+	assert.Equal(t, map[string]int{"consumer": 105, "producer": 49}, p.Totals.ByAccount)
 	assert.Equal(t, 1, p.Totals.ByType["aws:redshift:Cluster"])
 	assert.Equal(t, 2, p.Totals.ByType["aws:ec2:Vpc"])
 }
@@ -186,10 +186,10 @@ func TestSameAccountVariant(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	p := decodePlan(t, out)
 	assert.Equal(t, []plan.Account{
-		{Provider: "consumer", AccountID: "111111111111", Resources: 45},
+		{Provider: "consumer", AccountID: "111111111111", Resources: 61},
 		{Provider: "producer", AccountID: "111111111111", Resources: 7},
 	}, p.Accounts)
-	assert.Equal(t, 52, p.Totals.Resources)
+	assert.Equal(t, 68, p.Totals.Resources)
 }
 
 func TestInvalidConfigPrintsNoPlan(t *testing.T) {

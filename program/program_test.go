@@ -126,8 +126,13 @@ func statement(t *testing.T, doc policy.Document, sid string) policy.Statement {
 func expectedProvider(r offline.Resource) string {
 	parent := resource.URN(r.Parent)
 	switch parent.Type() {
-	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket", "studioredshift:index:LogBucket":
+	case "studioredshift:index:Producer", "studioredshift:index:Warehouse", "studioredshift:index:DataBucket":
 		return "producer"
+	case "studioredshift:index:LogBucket":
+		// The ML account's log bucket belongs to the Consumer component.
+		if !strings.HasPrefix(parent.Name(), "consumer") {
+			return "producer"
+		}
 	case "studioredshift:index:Network":
 		if strings.HasPrefix(parent.Name(), "producer") {
 			return "producer"
@@ -532,7 +537,7 @@ func TestOutputs(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{
 		"connection", "consumerAccountId", "consumerVpcCidr", "consumerVpcId", "executionRoleArn", "guardrailPolicyArn", "notebookSnippet", "peeringConnectionId", "producerAccountId",
-		"producerRoleArn", "producerVpcCidr", "redshift", "region", "signInPolicyArn", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userProfiles",
+		"producerRoleArn", "producerVpcCidr", "redshift", "region", "signInPolicyArn", "studioDomainId", "studioDomainUrl", "studioSecurityGroupIds", "studioSubnetIds", "userDataBucket", "userProfiles",
 	}, names, "the stack outputs data teams depend on")
 	assert.Equal(t, []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"}, result.Outputs["studioSubnetIds"])
 	assert.Equal(t, []any{one(t, result, securityGroupType, "consumer-studio").ID, one(t, result, securityGroupType, "consumer-jobs").ID},

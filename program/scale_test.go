@@ -125,8 +125,10 @@ func TestAThousandUsers(t *testing.T) {
 			assert.Equal(t, iamDocuments(two), iamDocuments(thousand))
 			for _, document := range []offline.Resource{
 				one(t, thousand, managedPolicyType, "consumer-sign-in"), one(t, thousand, rolePolicyType, "consumer-user-boundaries"),
+				one(t, thousand, rolePolicyType, "consumer-instance-types"), one(t, thousand, rolePolicyType, "consumer-user-data"),
+				one(t, thousand, bucketPolicyType, "consumer-user-data-policy"),
 			} {
-				assert.Contains(t, iamDocuments(thousand), document.URN, "the sign-in policy and the user boundaries are among them")
+				assert.Contains(t, iamDocuments(thousand), document.URN, "the sign-in policy, the user boundaries, the instance types' deny and the per-user data documents are among them")
 			}
 
 			assertIsolatedAndReachable(t, thousand, studioTopology{

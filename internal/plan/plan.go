@@ -543,6 +543,27 @@ func summarize(r offline.Resource, names namer) string {
 		}
 	case "aws:sagemaker/userProfile:UserProfile":
 		add("user", r.String("userProfileName"))
+		settings, _ := r.Input("userSettings").(map[string]any)
+		team := teamSettingsOf(settings)
+		if team.idleMinutes > 0 {
+			add("idleShutdown", fmt.Sprintf("%dmin", team.idleMinutes))
+		}
+		add("defaultInstance", team.instanceType)
+		if storage, ok := settings["spaceStorageSettings"].(map[string]any); ok {
+			if ebs, ok := storage["defaultEbsStorageSettings"].(map[string]any); ok {
+				add("spaceGb", fmt.Sprintf("%v-%v", ebs["defaultEbsVolumeSizeInGb"], ebs["maximumEbsVolumeSizeInGb"]))
+			}
+		}
+		if portal, ok := settings["studioWebPortalSettings"].(map[string]any); ok {
+			if hidden, ok := portal["hiddenInstanceTypes"].([]any); ok {
+				add("hiddenInstanceTypes", fmt.Sprint(len(hidden)))
+			}
+		}
+		if tags, ok := r.Input("tags").(map[string]any); ok {
+			for _, key := range sortedKeys(tags) {
+				add("tag:"+key, fmt.Sprint(tags[key]))
+			}
+		}
 	case "aws:kms/key:Key":
 		if rotation, ok := r.Input("enableKeyRotation").(bool); ok {
 			add("rotation", fmt.Sprint(rotation))

@@ -142,7 +142,7 @@ var quotaRules = []quotaRule{
 	},
 	{
 		name: "inline policies per role, in all (characters)", limit: quota.InlinePoliciesPerRole, source: iamQuotas,
-		key:     "producer.redshift.dbGroups, producer.redshift.adminUsers, consumer.studio.pipIndexUrl",
+		key:     "producer.redshift.dbGroups, producer.redshift.adminUsers, consumer.studio.pipIndexUrl, consumer.studio.instanceTypes",
 		measure: policySize("aws:iam/rolePolicy:RolePolicy", "policy", func(r offline.Resource, names namer) string { return names.name(r.String("role")) }),
 	},
 	{

@@ -168,18 +168,36 @@ func writeIndented(b *bytes.Buffer, prefix, text string) {
 func (p *Plan) writeCosts(b *bytes.Buffer) {
 	b.WriteString("What the stack keeps running, at us-east-1 on-demand rates, 730 hours a month.\n" +
 		"Not included: data processed, storage, Studio apps, requests.\n")
-	var total float64
-	table(b, []string{"ITEM", "QUANTITY", "RATE", "PER MONTH"}, len(p.Costs)+1, func(i int) []string {
-		if i == len(p.Costs) {
-			return []string{"total", "", "", dollars(total)}
+	var stack, perUser []Cost
+	for _, c := range p.Costs {
+		if c.PerUser {
+			perUser = append(perUser, c)
+		} else {
+			stack = append(stack, c)
 		}
-		c := p.Costs[i]
-		total += c.MonthlyUSD
+	}
+	var total float64
+	row := func(c Cost) []string {
 		rate := "not priced here"
 		if c.RateUSD > 0 {
 			rate = fmt.Sprintf("$%g per %s", c.RateUSD, c.Unit)
 		}
 		return []string{c.Item, fmt.Sprint(c.Quantity), rate, dollars(c.MonthlyUSD)}
+	}
+	table(b, []string{"ITEM", "QUANTITY", "RATE", "PER MONTH"}, len(stack)+1, func(i int) []string {
+		if i == len(stack) {
+			return []string{"total", "", "", dollars(total)}
+		}
+		total += stack[i].MonthlyUSD
+		return row(stack[i])
+	})
+	if len(perUser) == 0 {
+		return
+	}
+	b.WriteString("\nEach Studio user's app on the profiles' default instance type, with idle shutdown\n" +
+		"(consumer.studio.idleTimeoutMinutes) and without; storage not included.\n")
+	table(b, []string{"PER USER", "HOURS", "RATE", "PER MONTH"}, len(perUser), func(i int) []string {
+		return row(perUser[i])
 	})
 }
 
