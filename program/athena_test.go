@@ -229,6 +229,7 @@ func TestAthenaAccessPolicyIsScoped(t *testing.T) {
 }
 
 func TestAthenaEndpointsAndOutputs(t *testing.T) {
+	t.Parallel()
 	result := run(t, demoConfig(t))
 	for _, service := range []string{"athena", "glue"} {
 		endpoint := one(t, result, endpointType, "consumer-endpoint-"+service)

@@ -22,6 +22,7 @@ const (
 // builds in each account, that nothing routes between the VPCs outside
 // peering, and that users stay apart and reach Redshift the mode's way.
 func TestConnectionModes(t *testing.T) {
+	t.Parallel()
 	t.Run("dataApi", func(t *testing.T) {
 		result := run(t, stackConfig(t, "dataapi"))
 		assertNoNetworkPathBetweenTheVPCs(t, result)

@@ -244,6 +244,7 @@ func mergedKeys(a, b map[string]any) map[string]bool {
 // one user added: no existing profile has anything to update, because the
 // program ignores exactly those two paths.
 func TestASecondUpLeavesAThousandProfilesAlone(t *testing.T) {
+	t.Parallel()
 	users := userNames(1000)
 	first := thousandUsers(t, "dev")
 	second := run(t, withUsers(t, devConfig(t), append(slices.Clone(users), "newcomer")))

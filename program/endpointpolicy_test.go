@@ -229,6 +229,7 @@ func TestTheExecutionRoleMakesNoVpcEndpoints(t *testing.T) {
 // input that replaces an endpoint (the provider updates policy with
 // ModifyVpcEndpoint; service, VPC and type are ForceNew).
 func TestEndpointPolicyChangesUpdateInPlace(t *testing.T) {
+	t.Parallel()
 	withVPC := func(key string, value any) map[string]string {
 		return withConsumer(t, devConfig(t), func(c map[string]any) { c["vpc"].(map[string]any)[key] = value })
 	}
@@ -240,7 +241,7 @@ func TestEndpointPolicyChangesUpdateInPlace(t *testing.T) {
 		{"buckets named", withVPC("s3EndpointBuckets", []any{"ml-data"}), []string{"consumer-endpoint-s3"}},
 		{"an ECR endpoint added", withVPC("extraEndpoints", []any{"ecr.api", "ecr.dkr"}), []string{"consumer-endpoint-s3"}},
 		{"guardrails switched off", withGuardrails(t, map[string]any{"enabled": false}), nil},
-		{"a thousand users", withUsers(t, devConfig(t), thousandUserNames()), nil},
+		{"a thousand users", withUsers(t, devConfig(t), userNames(1000)), nil},
 	}
 	before := run(t, devConfig(t))
 	for _, tt := range tests {
@@ -259,15 +260,6 @@ func TestEndpointPolicyChangesUpdateInPlace(t *testing.T) {
 			}
 		})
 	}
-}
-
-// thousandUserNames are a thousand profile names for the users key.
-func thousandUserNames() []any {
-	users := make([]any, 1000)
-	for i := range users {
-		users[i] = fmt.Sprintf("user%04d", i)
-	}
-	return users
 }
 
 func TestEndpointPolicySizeIsBounded(t *testing.T) {

@@ -154,6 +154,7 @@ func TestSixZonesInUSEast1(t *testing.T) {
 }
 
 func TestOutputIsDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{}, {"-json"}, {"-diagram", "mermaid"}, {"-stack", "demo"}, {"-stack", "demo", "-json"}} {
 		args = append([]string{"-dir", projectDir}, args...)
 		_, first, _ := runPlan(t, args...)
@@ -356,6 +357,7 @@ func TestPlanIsFast(t *testing.T) {
 // TestAThousandUserPlanIsQuick plans the greenfield stack with 1,000 users
 // (text, as a reviewer reads it) within the time a review allows.
 func TestAThousandUserPlanIsQuick(t *testing.T) {
+	t.Parallel()
 	users := make([]any, 1000)
 	for i := range users {
 		users[i] = fmt.Sprintf("data-scientist-%04d", i)

@@ -152,11 +152,15 @@ func newProvider(ctx *pulumi.Context, name string, cfg *config.Config, account c
 }
 
 // engineConfig is the stack's whole configuration, every namespace, as the
-// CLI hands it to a program in PULUMI_CONFIG (the offline plan and the tests
-// set the same variable): the SDK answers only for keys a program names, and
-// a key the program does not know must be reported, not ignored. Without the
-// variable, the project keys the SDK knows are all there is.
+// CLI hands it to a program in PULUMI_CONFIG, or as the offline plan and the
+// tests hand it over in the context (config.WithEngineConfig): the SDK
+// answers only for keys a program names, and a key the program does not know
+// must be reported, not ignored. Without either, the project keys the SDK
+// knows are all there is.
 func engineConfig(ctx *pulumi.Context) map[string]string {
+	if all, ok := config.EngineConfigFrom(ctx.Context()); ok {
+		return all
+	}
 	var all map[string]string
 	if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &all); err == nil && all != nil {
 		return all

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -89,10 +90,27 @@ func withConsumer(t *testing.T, values map[string]string, change func(map[string
 
 func run(t *testing.T, values map[string]string) *offline.Result {
 	t.Helper()
-	result, err := offline.Run(Run, config.Project, "dev", values)
+	// One run per configuration per test binary: many tests, some of them
+	// side by side, read the same stack, and a run's result is only ever
+	// read.
+	key, err := json.Marshal(values)
 	require.NoError(t, err)
-	return result
+	entry, _ := runs.LoadOrStore(string(key), &memoRun{})
+	memo := entry.(*memoRun)
+	memo.once.Do(func() { memo.result, memo.err = offline.Run(Run, config.Project, "dev", values) })
+	require.NoError(t, memo.err)
+	return memo.result
 }
+
+// memoRun is one configuration's run, made once.
+type memoRun struct {
+	once   sync.Once
+	result *offline.Result
+	err    error
+}
+
+// runs holds the memoRun of each configuration run has seen.
+var runs sync.Map
 
 func one(t *testing.T, result *offline.Result, typ, name string) offline.Resource {
 	t.Helper()
@@ -513,6 +531,7 @@ func TestPeering(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
+	t.Parallel()
 	result := run(t, devConfig(t))
 	domain := one(t, result, domainType, "consumer-domain")
 	producerRoleArn := one(t, result, roleType, "producer-role").Output("arn")

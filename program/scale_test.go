@@ -3,7 +3,6 @@ package program
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,25 +67,19 @@ func iamDocuments(result *offline.Result) map[string]string {
 	return documents
 }
 
-// thousandUsersRuns holds one run of each example stack with 1,000 users,
-// which several tests read: the run takes about a second.
-var thousandUsersRuns sync.Map
-
-// thousandUsers runs a stack with userNames(1000), once per test binary.
+// thousandUsers runs a stack with userNames(1000), once per test binary
+// (run keeps it): the run takes about half a second, and several tests read
+// it.
 func thousandUsers(t *testing.T, stack string) *offline.Result {
 	t.Helper()
-	if result, ok := thousandUsersRuns.Load(stack); ok {
-		return result.(*offline.Result)
-	}
-	result := run(t, withUsers(t, stackConfig(t, stack), userNames(1000)))
-	thousandUsersRuns.Store(stack, result)
-	return result
+	return run(t, withUsers(t, stackConfig(t, stack), userNames(1000)))
 }
 
 // TestAThousandUsers runs both example stacks with 1,000 users and checks
 // what a real team meets first: the default quotas, the cost of each user,
 // the shared documents, and the isolation between users.
 func TestAThousandUsers(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []struct {
 		name         string
 		clusterGroup func(*offline.Result) string

@@ -29,6 +29,7 @@ var updateURNs = flag.Bool("update-urns", false, "rewrite testdata/urns/*.txt fr
 // Split stacks run in the order they deploy (producer sides, consumer sides,
 // then each once more), each with the other side's outputs.
 func TestExampleStackURNs(t *testing.T) {
+	t.Parallel()
 	const projectDir = ".."
 	stacks := stackconfig.Stacks(projectDir)
 	require.NotEmpty(t, stacks)

@@ -1,13 +1,15 @@
 package offline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	studioconfig "github.com/studio-redshift/studio-redshift/config"
 )
 
 // outputTimeout bounds the wait for stack outputs; under mocks every output
@@ -23,10 +25,6 @@ type Result struct {
 	// Warnings are what the program logged as warnings, in order.
 	Warnings []string
 }
-
-// environment serialises runs: a run hands the program its configuration
-// the way the Pulumi CLI does, in the process environment.
-var environment sync.Mutex
 
 // Option adjusts a run.
 type Option func(*Mocks)
@@ -47,35 +45,20 @@ func WithStackReference(stack string, outputs map[string]any) Option {
 // keys, values as the CLI passes them) and returns what it registered and
 // exported, and the program's error, if any: a failed run still
 // shows what was registered before it failed. The configuration reaches the
-// program as under `pulumi up`: in PULUMI_CONFIG, every key, known or not.
+// program whole, every key, known or not, as under `pulumi up`, but in the
+// run's own context rather than the process environment (runWithConfig).
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string, options ...Option) (*Result, error) {
 	result := &Result{Mocks: NewMocks(project, stack), Outputs: map[string]any{}}
 	for _, option := range options {
 		option(result.Mocks)
 	}
 	result.assumeConfiguredEndpoints(config)
-	text, err := json.Marshal(config)
-	if err != nil {
-		return result, err
-	}
-	environment.Lock()
-	defer environment.Unlock()
-	previous, had := os.LookupEnv(pulumi.EnvConfig)
-	os.Setenv(pulumi.EnvConfig, string(text))
-	defer func() {
-		if had {
-			os.Setenv(pulumi.EnvConfig, previous)
-		} else {
-			os.Unsetenv(pulumi.EnvConfig)
-		}
-	}()
-
 	var mu sync.Mutex
 	// The engine does not wait for applies on outputs it does not track, so
 	// each export's resolution is counted here.
 	var resolved sync.WaitGroup
 	var programErr error
-	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+	err := runWithConfig(project, stack, config, result.Mocks, func(ctx *pulumi.Context) error {
 		ctx.Log = &recordingLog{Log: ctx.Log, mu: &mu, warnings: &result.Warnings}
 		if programErr = program(ctx); programErr != nil {
 			return programErr
@@ -99,7 +82,7 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 			})
 		}
 		return nil
-	}, pulumi.WithMocks(project, stack, result.Mocks))
+	})
 	if programErr != nil {
 		// The engine wraps it in a list of one; the program's own message
 		// is the clear one.
@@ -131,4 +114,23 @@ func (l *recordingLog) Warn(message string, args *pulumi.LogArgs) error {
 	*l.warnings = append(*l.warnings, message)
 	l.mu.Unlock()
 	return l.Log.Warn(message, args)
+}
+
+// runWithConfig runs program under mocks as pulumi.RunErr does, with the
+// configuration handed over in-process: to the SDK (RunInfo.Config, what
+// ctx.GetConfig answers) and to the program whole (config.WithEngineConfig),
+// where the CLI would set PULUMI_CONFIG. Nothing is process-wide, so runs
+// may proceed side by side.
+func runWithConfig(project, stack string, values map[string]string, mocks pulumi.MockResourceMonitor, program pulumi.RunFunc) error {
+	if values == nil {
+		values = map[string]string{}
+	}
+	ctx, err := pulumi.NewContext(studioconfig.WithEngineConfig(context.Background(), values), pulumi.RunInfo{
+		Project: project, Stack: stack, Config: values, Mocks: mocks,
+	})
+	if err != nil {
+		return err
+	}
+	defer ctx.Close()
+	return pulumi.RunWithContext(ctx, program)
 }
