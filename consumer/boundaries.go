@@ -30,11 +30,13 @@ func newUserBoundaries(ctx *pulumi.Context, name, partition, region, account str
 // A deny that rests on a policy variable fails open where the variable has
 // no value: AWS leaves an element with an unresolved variable unmatched
 // (IAM User Guide, "IAM policy elements: Variables and tags"). Studio
-// sessions always carry SourceIdentity (ExecutionRoleIdentityConfig
-// USER_PROFILE_NAME); the role's other sessions do not (jobs and pipelines
-// run as the role without one: "Monitoring user resource access from
-// SageMaker Studio"). So those sessions are refused the space and app
-// actions outright: no job needs them, and none can then act on a user's
+// sessions carry SourceIdentity (ExecutionRoleIdentityConfig
+// USER_PROFILE_NAME), and so do the jobs and pipelines a user starts from
+// them: SageMaker passes the session's SourceIdentity on to what it creates
+// ("Monitoring user resource access from SageMaker Studio"), so a job acts
+// as the person who started it. A session of the role without one (the
+// role assumed some other way) is refused the space and app actions
+// outright: nothing needs them there, and it can then act on no user's
 // space.
 func UserBoundaryPolicy(partition, region, account, domainID string) policy.Document {
 	ownProfile := policy.ARN(partition, "sagemaker", region, account, "user-profile/"+domainID+"/${aws:SourceIdentity}")
@@ -64,7 +66,13 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 			Action:   spaceActions,
 			Resource: everyResource,
 			Condition: policy.Condition{
-				// Shared spaces have no owner and stay open to all.
+				// Every space has an owner, shared ones too (AWS's "Give
+				// your users access to spaces"): only the owner starts
+				// apps in it. A shared space's members are refused: an
+				// app there runs for no one user, and may carry its
+				// owner's SourceIdentity. Requests without the key (a
+				// user profile's own apps, Studio Classic) are left to
+				// the statements below.
 				"Null":       {"sagemaker:OwnerUserProfileArn": {"false"}},
 				"ArnNotLike": {"sagemaker:OwnerUserProfileArn": {ownProfile}},
 			},
@@ -85,7 +93,23 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 			},
 		},
 		policy.Statement{
-			// The two statements above name the caller through
+			// The statement above trusts the owner tag SageMaker puts on
+			// each space; tags are the caller's to change unless denied
+			// (AddTags takes aws:TagKeys, and AWS reserves no "sagemaker:"
+			// prefix for it), so no session of the role may set or remove
+			// SageMaker's keys or the studio-user cost tag: bob could
+			// otherwise tag alice's space as his and StartSession into it
+			// as alice.
+			Sid:      "DenyReservedTagChanges",
+			Effect:   policy.Deny,
+			Action:   []string{"sagemaker:AddTags", "sagemaker:DeleteTags"},
+			Resource: everyResource,
+			Condition: policy.Condition{
+				"ForAnyValue:StringLike": {"aws:TagKeys": ReservedTagKeys},
+			},
+		},
+		policy.Statement{
+			// The two statements before the tags' name the caller through
 			// ${aws:SourceIdentity}: without one, they would not apply.
 			Sid:       "DenySpacesWithoutSourceIdentity",
 			Effect:    policy.Deny,
@@ -95,3 +119,8 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 		},
 	)
 }
+
+// ReservedTagKeys are the tag keys nobody but SageMaker and the deployer
+// sets on the domain's resources: SageMaker's own (the space owner's
+// sagemaker:user-profile-arn among them) and the studio-user cost tag.
+var ReservedTagKeys = []string{"sagemaker:*", "studio-user"}

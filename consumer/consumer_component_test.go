@@ -353,8 +353,9 @@ func TestConsumerEndpoints(t *testing.T) {
 		s := d.Statement[0]
 		assert.Equal(t, policy.Allow, s.Effect)
 		assert.ElementsMatch(t, accounts, s.Condition["StringEquals"]["aws:PrincipalAccount"], service)
-		if service == "studio" {
-			assert.NotContains(t, s.Condition["StringEquals"], "aws:ResourceAccount", "the web UI is held by its principal only")
+		if service == "studio" || strings.HasPrefix(service, "sagemaker.") {
+			assert.NotContains(t, s.Condition["StringEquals"], "aws:ResourceAccount",
+				"the web UI, and SageMaker's API, which reads AWS-owned images and hubs, are held by their principal only")
 		} else {
 			assert.ElementsMatch(t, accounts, s.Condition["StringEquals"]["aws:ResourceAccount"], service)
 		}
@@ -561,8 +562,10 @@ func TestConsumerUserBoundaries(t *testing.T) {
 	d := document(t, boundaries.String("policy"))
 	assert.ElementsMatch(t, []string{
 		"DenyStudioSignIn", "DenyDomainAndProfileChanges", "DenyOtherUsersAppsAndSpaces",
-		"DenyRemoteAccessToOtherUsersSpaces", "DenySpacesWithoutSourceIdentity",
+		"DenyRemoteAccessToOtherUsersSpaces", "DenyReservedTagChanges", "DenySpacesWithoutSourceIdentity",
 	}, sids(d))
+	assert.Equal(t, policy.Condition{"ForAnyValue:StringLike": {"aws:TagKeys": {"sagemaker:*", "studio-user"}}},
+		statement(t, d, "DenyReservedTagChanges").Condition, "SageMaker's tags and the cost tag are not the role's to change")
 	for _, s := range d.Statement {
 		assert.Equal(t, policy.Deny, s.Effect, s.Sid)
 	}

@@ -68,6 +68,20 @@ func EndpointPolicy(service string, p EndpointPerimeter) policy.Document {
 	// refuse, the safe side; docs/first-deploy.md runs the calls
 	// Studio and the notebook make.
 	switch service {
+	case "sagemaker.api", "sagemaker.runtime":
+		// SageMaker's API reads resources AWS owns, in AWS's accounts: the
+		// SageMaker Distribution images a space runs (DescribeImage,
+		// DescribeImageVersion) and JumpStart's public hub
+		// (arn:aws:sagemaker:<region>:aws:hub/SageMakerPublicHub), which
+		// aws:ResourceAccount would refuse (IAM User Guide, "AWS global
+		// condition context keys", aws:ResourceAccount: holding it to your
+		// accounts "can impact" services that use resources in accounts
+		// AWS owns). Another account's SageMaker resources are reachable
+		// only by its own grant, so the principal's account is what is held.
+		return policy.New(policy.Statement{
+			Sid: "StackAccountsOnly", Effect: policy.Allow, Principal: everyone,
+			Action: []string{"*"}, Resource: []string{"*"}, Condition: stackPrincipals,
+		})
 	case "studio", "notebook":
 		// The Studio and notebook endpoints carry the web UI of a presigned
 		// URL, and SageMaker authorizes every request and WebSocket frame

@@ -89,6 +89,18 @@ func SignInPolicy(partition, region, account, domainID string) policy.Document {
 			},
 		},
 		policy.Statement{
+			// The statement above trusts the owner tag on each space: a
+			// person may not set or remove SageMaker's keys or the
+			// studio-user tag, whatever else their role allows.
+			Sid:      "DenyReservedTagChanges",
+			Effect:   policy.Deny,
+			Action:   []string{"sagemaker:AddTags", "sagemaker:DeleteTags"},
+			Resource: []string{"*"},
+			Condition: policy.Condition{
+				"ForAnyValue:StringLike": {"aws:TagKeys": ReservedTagKeys},
+			},
+		},
+		policy.Statement{
 			// These act on profiles and spaces of any domain: "*" covers
 			// them all, for a principal that carries no tag.
 			Sid:       "DenyStudioWithoutTheTag",

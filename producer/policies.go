@@ -248,8 +248,10 @@ func PermissionPolicy(c Cluster, users DBUsers) policy.Document {
 			// ListStatements is left out: every user's session is a session
 			// of the one producer role, and ListStatements (RoleLevel true
 			// by default) lists every statement the role ran, other users'
-			// SQL text included; no condition key narrows it to the
-			// caller's session. A user keeps the Id ExecuteStatement returns.
+			// SQL text included. AWS lists statement-owner-iam-userid for
+			// it too, but not that it filters the list rather than
+			// authorize the call; the snippet needs no list, and a user
+			// keeps the Id ExecuteStatement returns.
 			Action: []string{
 				"redshift-data:CancelStatement",
 				"redshift-data:DescribeStatement",

@@ -60,6 +60,14 @@ func TestUserBoundariesHoldWithoutSourceIdentity(t *testing.T) {
 		{"alice: CreateApp in her own space", request{action: "sagemaker:CreateApp", resource: "*", context: session("alice", ownedBy("alice"))}, false, false},
 		{"alice: CreateSpace of her own", request{action: "sagemaker:CreateSpace", resource: studio.space("alice-space"), context: session("alice", ownedBy("alice"))}, false, false},
 		{"alice: StartSession on her own space", request{action: "sagemaker:StartSession", resource: studio.space("alice-space"), context: session("alice", taggedFor("alice"))}, false, false},
+		{"bob: tags alice's space as his", request{action: "sagemaker:AddTags", resource: studio.space("alice-space"), context: session("bob", map[string]string{}),
+			sets: map[string][]string{"aws:TagKeys": {"project", "sagemaker:user-profile-arn"}}}, true, false},
+		{"bob: removes the owner tag of alice's space", request{action: "sagemaker:DeleteTags", resource: studio.space("alice-space"), context: session("bob", map[string]string{}),
+			sets: map[string][]string{"aws:TagKeys": {"sagemaker:user-profile-arn"}}}, true, false},
+		{"alice: changes her own cost tag", request{action: "sagemaker:AddTags", resource: studio.space("alice-space"), context: session("alice", map[string]string{}),
+			sets: map[string][]string{"aws:TagKeys": {"studio-user"}}}, true, false},
+		{"alice: tags her space with a project", request{action: "sagemaker:AddTags", resource: studio.space("alice-space"), context: session("alice", map[string]string{}),
+			sets: map[string][]string{"aws:TagKeys": {"project"}}}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,7 +108,10 @@ func TestEveryEndpointNamesTheStackAccounts(t *testing.T) {
 	for name, doc := range endpointPolicies(t, run(t, values)) {
 		s := statement(t, doc, "StackAccountsOnly")
 		assert.Equal(t, []string{mlAccount, dataAccount}, s.Condition["StringEquals"]["aws:PrincipalAccount"], name)
-		if name != "consumer-endpoint-studio" && name != "consumer-endpoint-notebook" {
+		switch name {
+		case "consumer-endpoint-studio", "consumer-endpoint-notebook", "consumer-endpoint-sagemaker-api", "consumer-endpoint-sagemaker-runtime":
+			assert.NotContains(t, s.Condition["StringEquals"], "aws:ResourceAccount", "%s: AWS-owned SageMaker resources pass", name)
+		default:
 			assert.Equal(t, []string{mlAccount, dataAccount}, s.Condition["StringEquals"]["aws:ResourceAccount"], name)
 		}
 	}

@@ -52,6 +52,10 @@ func TestSignInOnlyAsOwnProfile(t *testing.T) {
 		{"alice connects her laptop to bob's space", request{action: "sagemaker:StartSession", resource: studio.space("bob-space"), context: withOwner(person("alice"), "bob")}, false, true},
 		{"alice connects her laptop to her own space", request{action: "sagemaker:StartSession", resource: studio.space("alice-space"), context: withOwner(person("alice"), "alice")}, false, false},
 		{"a principal without the tag connects to alice's space", request{action: "sagemaker:StartSession", resource: studio.space("alice-space"), context: withOwner(person(""), "alice")}, false, true},
+		{"alice tags bob's space as hers, to connect to it", request{action: "sagemaker:AddTags", resource: studio.space("bob-space"), context: person("alice"),
+			sets: map[string][]string{"aws:TagKeys": {"sagemaker:user-profile-arn"}}}, false, true},
+		{"alice tags her space with a project", request{action: "sagemaker:AddTags", resource: studio.space("alice-space"), context: person("alice"),
+			sets: map[string][]string{"aws:TagKeys": {"project"}}}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
