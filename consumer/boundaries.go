@@ -92,22 +92,9 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 				"ArnNotLike": {"sagemaker:ResourceTag/sagemaker:user-profile-arn": {ownProfile}},
 			},
 		},
-		policy.Statement{
-			// The statement above trusts the owner tag SageMaker puts on
-			// each space; tags are the caller's to change unless denied
-			// (AddTags takes aws:TagKeys, and AWS reserves no "sagemaker:"
-			// prefix for it), so no session of the role may set or remove
-			// SageMaker's keys or the studio-user cost tag: bob could
-			// otherwise tag alice's space as his and StartSession into it
-			// as alice.
-			Sid:      "DenyReservedTagChanges",
-			Effect:   policy.Deny,
-			Action:   []string{"sagemaker:AddTags", "sagemaker:DeleteTags"},
-			Resource: everyResource,
-			Condition: policy.Condition{
-				"ForAnyValue:StringLike": {"aws:TagKeys": ReservedTagKeys},
-			},
-		},
+		// The statement above trusts the owner tag SageMaker puts on each
+		// space: no session of the role may change it.
+		reservedTagsDeny(),
 		policy.Statement{
 			// The two statements before the tags' name the caller through
 			// ${aws:SourceIdentity}: without one, they would not apply.
@@ -118,6 +105,24 @@ func UserBoundaryPolicy(partition, region, account, domainID string) policy.Docu
 			Condition: policy.Condition{"Null": {"aws:SourceIdentity": {"true"}}},
 		},
 	)
+}
+
+// reservedTagsDeny refuses setting or removing ReservedTagKeys on any
+// SageMaker resource. Tags are the caller's to change unless denied
+// (AddTags takes aws:TagKeys, and AWS reserves no "sagemaker:" prefix for
+// it), and the remote-access denies trust the owner tag SageMaker puts on
+// each space: bob could otherwise tag alice's space as his and StartSession
+// into it as alice.
+func reservedTagsDeny() policy.Statement {
+	return policy.Statement{
+		Sid:      "DenyReservedTagChanges",
+		Effect:   policy.Deny,
+		Action:   []string{"sagemaker:AddTags", "sagemaker:DeleteTags"},
+		Resource: []string{"*"}, // tags of any SageMaker resource
+		Condition: policy.Condition{
+			"ForAnyValue:StringLike": {"aws:TagKeys": ReservedTagKeys},
+		},
+	}
 }
 
 // ReservedTagKeys are the tag keys nobody but SageMaker and the deployer

@@ -88,18 +88,9 @@ func SignInPolicy(partition, region, account, domainID string) policy.Document {
 				"ArnNotLike": {"sagemaker:ResourceTag/sagemaker:user-profile-arn": {ownProfile}},
 			},
 		},
-		policy.Statement{
-			// The statement above trusts the owner tag on each space: a
-			// person may not set or remove SageMaker's keys or the
-			// studio-user tag, whatever else their role allows.
-			Sid:      "DenyReservedTagChanges",
-			Effect:   policy.Deny,
-			Action:   []string{"sagemaker:AddTags", "sagemaker:DeleteTags"},
-			Resource: []string{"*"},
-			Condition: policy.Condition{
-				"ForAnyValue:StringLike": {"aws:TagKeys": ReservedTagKeys},
-			},
-		},
+		// The statement above trusts the owner tag on each space: a person
+		// may not change it, whatever else their role allows.
+		reservedTagsDeny(),
 		policy.Statement{
 			// These act on profiles and spaces of any domain: "*" covers
 			// them all, for a principal that carries no tag.
