@@ -64,6 +64,10 @@ var kmsKeyArnPattern = regexp.MustCompile(`^arn:(aws|aws-us-gov):kms:[a-z0-9-]+:
 // maxRoleNameLen is IAM's limit on a role's name (CreateRole, RoleName).
 const maxRoleNameLen = 64
 
+// ServerlessEndpoint is the interface endpoint a Serverless producer's users
+// call GetCredentials through.
+const ServerlessEndpoint = "redshift-serverless"
+
 // maxTagValueLen is the longest IAM tag value (TagRole, Tag.Value).
 const maxTagValueLen = 256
 

@@ -168,6 +168,11 @@ const noPackageIndexScript = "#!/bin/bash\n" +
 // those the optional features call (once each).
 func interfaceEndpoints(cfg *config.Config) []string {
 	endpoints := append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...)
+	if cfg.IsServerless() {
+		// GetCredentials and GetWorkgroup (com.amazonaws.<region>.redshift-serverless,
+		// AWS PrivateLink "AWS services that integrate with AWS PrivateLink").
+		endpoints = append(endpoints, config.ServerlessEndpoint)
+	}
 	if cfg.Athena != nil {
 		endpoints = append(endpoints, "athena", "glue")
 	}
