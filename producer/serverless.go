@@ -38,7 +38,13 @@ func UserRolePath(project, stack string) string { return "/" + project + "/" + s
 
 // UserRolesArn is the pattern of every role on path in the account.
 func UserRolesArn(partition, account, path string) string {
-	return policy.ARN(partition, "iam", "", account, "role"+path+"*")
+	return UserRoleArnPrefix(partition, account, path) + "*"
+}
+
+// UserRoleArnPrefix is the ARN of a user's role on path without its name,
+// the profile's, which ends it.
+func UserRoleArnPrefix(partition, account, path string) string {
+	return policy.ARN(partition, "iam", "", account, "role"+path)
 }
 
 // DatabaseUser is the database user Redshift Serverless makes of a role.

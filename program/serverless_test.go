@@ -186,3 +186,20 @@ func TestServerlessRefusesMoreUsersThanRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestServerlessOutputs: the outputs carry the workgroup, and the snippet
+// assumes the user's own role on the stack's path.
+func TestServerlessOutputs(t *testing.T) {
+	result := run(t, stackConfig(t, "serverless"))
+	assert.Equal(t, "analytics", result.Outputs["redshiftWorkgroup"])
+	assert.Equal(t, "analytics", result.Outputs["redshift"].(map[string]any)["workgroupName"])
+	assert.Equal(t, "arn:aws:iam::"+producerAccount+":role/studio-redshift/dev/*", result.Outputs["producerRoleArn"])
+	snippet := result.Outputs["notebookSnippet"].(string)
+	assert.Contains(t, snippet, `USER_ROLE_ARN_PREFIX = "arn:aws:iam::`+producerAccount+`:role/studio-redshift/dev/"`)
+	assert.Contains(t, snippet, `WORKGROUP_NAME = "analytics"`)
+	assert.Contains(t, snippet, "serverless.get_credentials(workgroupName=WORKGROUP_NAME, dbName=DATABASE)")
+	assert.NotContains(t, snippet, "get_cluster_credentials")
+
+	cluster := run(t, devConfig(t))
+	assert.NotContains(t, cluster.Outputs, "redshiftWorkgroup", "a cluster's stack has no workgroup")
+}
