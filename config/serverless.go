@@ -157,6 +157,12 @@ func (c *Config) checkServerless(p *problems) {
 	if roles := DBRolesTag(r.DBGroups); len(roles) > maxTagValueLen {
 		p.add("producer.redshift.dbGroups", "the roles make a RedshiftDbRoles tag of %d characters; an IAM tag value has at most %d: name fewer roles", len(roles), maxTagValueLen)
 	}
+	// Each user's role carries the default tags and two of its own
+	// (studio-user, RedshiftDbRoles); IAM takes 50 per role (TagRole).
+	if ownTags := 2; len(c.Tags) > maxTags-ownTags {
+		p.add("tags", "has %d tags; with a Serverless producer each user's role carries them and %d of its own, and IAM takes %d per role, so give at most %d",
+			len(c.Tags), ownTags, maxTags, maxTags-ownTags)
+	}
 	for i, profile := range c.Consumer.Studio.UserProfiles {
 		// Each profile names its role in the data account.
 		if len(profile) > maxRoleNameLen {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,6 +134,14 @@ func TestServerlessRejects(t *testing.T) {
 			}
 			set(r, "producer.redshift.dbGroups", roles)
 		}, "producer.redshift.dbGroups", "an IAM tag value has at most 256"},
+		{"more tags than a user's role takes", func(r map[string]any) {
+			serverless(r)
+			tags := map[string]any{}
+			for i := range 49 {
+				tags[fmt.Sprintf("key%d", i)] = "x"
+			}
+			r["tags"] = tags
+		}, "tags", "has 49 tags; with a Serverless producer each user's role carries them and 2 of its own"},
 		{"split producer stack", func(r map[string]any) {
 			serverless(r)
 			r["side"] = SideProducer

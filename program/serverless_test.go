@@ -1,6 +1,8 @@
 package program
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,4 +204,65 @@ func TestServerlessOutputs(t *testing.T) {
 
 	cluster := run(t, devConfig(t))
 	assert.NotContains(t, cluster.Outputs, "redshiftWorkgroup", "a cluster's stack has no workgroup")
+}
+
+// TestServerlessChanges runs the Serverless example twice, before and after a
+// change, and checks what changed in the data account: a user added is a
+// role and its attachment, a database role added changes the users' tags,
+// and neither touches a shared document or the workgroup.
+func TestServerlessChanges(t *testing.T) {
+	withProducer := func(values map[string]string, change func(map[string]any)) map[string]string {
+		var producer map[string]any
+		require.NoError(t, json.Unmarshal([]byte(values["studio-redshift:producer"]), &producer))
+		change(producer)
+		text, err := json.Marshal(producer)
+		require.NoError(t, err)
+		values["studio-redshift:producer"] = string(text)
+		return values
+	}
+	before := run(t, stackConfig(t, "serverless"))
+	inDataAccount := func(result *offline.Result) map[string]offline.Resource {
+		out := map[string]offline.Resource{}
+		for _, r := range result.Resources() {
+			if r.InAWS() && r.Account == producerAccount {
+				out[r.URN] = r
+			}
+		}
+		return out
+	}
+	unchanged := func(t *testing.T, after *offline.Result, except ...string) {
+		t.Helper()
+		old, now := inDataAccount(before), inDataAccount(after)
+		for urn, r := range old {
+			if slices.ContainsFunc(except, func(name string) bool { return strings.HasSuffix(urn, "::"+name) }) {
+				continue
+			}
+			require.Contains(t, now, urn)
+			assert.Equal(t, r.Inputs, now[urn].Inputs, "%s is left as it was", urn)
+		}
+	}
+
+	t.Run("a user added", func(t *testing.T) {
+		after := run(t, withUsers(t, stackConfig(t, "serverless"), []any{"alice", "bob", "carol"}))
+		old, now := inDataAccount(before), inDataAccount(after)
+		var added []string
+		for urn, r := range now {
+			if _, ok := old[urn]; !ok {
+				added = append(added, r.Type+" "+r.Name)
+			}
+		}
+		assert.ElementsMatch(t, []string{roleType + " serverless-users-carol", attachmentType + " serverless-users-carol-workgroup-access"}, added)
+		unchanged(t, after)
+	})
+	t.Run("a database role added", func(t *testing.T) {
+		after := run(t, withProducer(stackConfig(t, "serverless"), func(p map[string]any) {
+			p["redshift"].(map[string]any)["dbGroups"] = []any{"analysts", "readers"}
+		}))
+		for _, profile := range []string{"alice", "bob"} {
+			role := one(t, after, roleType, "serverless-users-"+profile)
+			assert.Equal(t, "analysts:readers", role.Input("tags").(map[string]any)[producer.DBRolesTag])
+		}
+		// Tags update in place (provider schema: tags is not ForceNew).
+		unchanged(t, after, "serverless-users-alice", "serverless-users-bob")
+	})
 }
