@@ -85,12 +85,6 @@ func (c *Config) CreatesWarehouse() bool {
 	return r.Create || (r.Serverless != nil && r.Serverless.Create)
 }
 
-// LogsUserActivity reports whether the workgroup turns on user activity
-// logging (enable_user_activity_logging): the namespace exports that log.
-func (s Serverless) LogsUserActivity() bool {
-	return slices.Contains(s.LogExports, "useractivitylog")
-}
-
 // UsesEnhancedVpcRouting is the workgroup's enhanced VPC routing (default on).
 func (s Serverless) UsesEnhancedVpcRouting() bool {
 	return s.EnhancedVpcRouting == nil || *s.EnhancedVpcRouting

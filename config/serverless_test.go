@@ -41,7 +41,6 @@ func TestServerlessDefaults(t *testing.T) {
 	assert.True(t, cfg.CreatesWarehouse())
 	assert.Equal(t, "analytics", s.NamespaceName, "the namespace is named after the workgroup")
 	assert.Equal(t, ServerlessLogExports, s.LogExports)
-	assert.True(t, s.LogsUserActivity())
 	assert.True(t, s.UsesEnhancedVpcRouting())
 	assert.Equal(t, DefaultBaseCapacity, s.BaseCapacity)
 	assert.Equal(t, []string{"analysts"}, cfg.Producer.Redshift.DBGroups, "the groups become database roles, also with the Data API")

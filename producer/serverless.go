@@ -212,9 +212,6 @@ type WorkgroupArgs struct {
 	KmsKeyArn string
 	// LogExports are the audit logs exported to CloudWatch Logs.
 	LogExports []string
-	// LogsUserActivity turns on enable_user_activity_logging, without which
-	// the useractivitylog export stays empty.
-	LogsUserActivity bool
 	// EnhancedVpcRouting sends COPY and UNLOAD through the VPC.
 	EnhancedVpcRouting bool
 	// BaseCapacity is the base RPUs. Required.
@@ -261,9 +258,10 @@ func NewWorkgroup(ctx *pulumi.Context, name string, args *WorkgroupArgs, opts ..
 	if err := s3Egress(ctx, name+"-workgroup-s3-out", name, args.Region, args.VpcID, args.S3PrefixListID, args.RouteTableIDs, group, parent); err != nil {
 		return nil, err
 	}
-	// namespaceName, dbName, adminUsername and kmsKeyId are ForceNew
-	// (provider schema): a replaced namespace loses its data, hence
-	// protect. The admin password lives in Secrets Manager.
+	// namespaceName and dbName force a new namespace (provider schema; the
+	// key, the admin user and the log exports update in place): a replaced
+	// namespace loses its data, hence protect. The admin password lives in
+	// Secrets Manager.
 	namespace, err := redshiftserverless.NewNamespace(ctx, name+"-namespace", &redshiftserverless.NamespaceArgs{
 		NamespaceName:       pulumi.String(args.NamespaceName),
 		DbName:              pulumi.String(args.Database),
@@ -275,12 +273,13 @@ func NewWorkgroup(ctx *pulumi.Context, name string, args *WorkgroupArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("namespace: %w", err)
 	}
-	var parameters redshiftserverless.WorkgroupConfigParameterArray
-	if args.LogsUserActivity {
-		parameters = append(parameters, &redshiftserverless.WorkgroupConfigParameterArgs{
-			ParameterKey: pulumi.String("enable_user_activity_logging"), ParameterValue: pulumi.String("true"),
-		})
-	}
+	// No configParameters: AWS gives a new workgroup its defaults, among
+	// them enable_user_activity_logging and require_ssl on (the user
+	// activity log export needs the first), and returns every parameter it
+	// holds, so that a partial list would differ from it at every preview
+	// (terraform-provider-aws #49939); first-deploy.md checks them. Only
+	// workgroupName and namespaceName force a new workgroup (provider
+	// schema); capacity, port, subnets and groups update in place.
 	workgroup, err := redshiftserverless.NewWorkgroup(ctx, name, &redshiftserverless.WorkgroupArgs{
 		WorkgroupName:      pulumi.String(args.WorkgroupName),
 		NamespaceName:      namespace.NamespaceName,
@@ -290,7 +289,6 @@ func NewWorkgroup(ctx *pulumi.Context, name string, args *WorkgroupArgs, opts ..
 		PubliclyAccessible: pulumi.Bool(false),
 		SubnetIds:          args.SubnetIDs,
 		SecurityGroupIds:   pulumi.StringArray{group.ID()},
-		ConfigParameters:   parameters,
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("workgroup: %w", err)

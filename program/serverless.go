@@ -42,7 +42,6 @@ func newServerlessWorkgroup(ctx *pulumi.Context, cfg *config.Config, provider *a
 		Port:               r.Port,
 		KmsKeyArn:          s.KmsKeyArn,
 		LogExports:         s.LogExports,
-		LogsUserActivity:   s.LogsUserActivity(),
 		EnhancedVpcRouting: s.UsesEnhancedVpcRouting(),
 		BaseCapacity:       s.BaseCapacity,
 		VpcID:              workgroupVPC.id,
