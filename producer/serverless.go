@@ -261,7 +261,9 @@ func NewWorkgroup(ctx *pulumi.Context, name string, args *WorkgroupArgs, opts ..
 	// namespaceName and dbName force a new namespace (provider schema; the
 	// key, the admin user and the log exports update in place): a replaced
 	// namespace loses its data, hence protect. The admin password lives in
-	// Secrets Manager.
+	// Secrets Manager, and the admin user's name never changes: the
+	// provider cannot rename it in that mode (terraform-provider-aws
+	// #39266).
 	namespace, err := redshiftserverless.NewNamespace(ctx, name+"-namespace", &redshiftserverless.NamespaceArgs{
 		NamespaceName:       pulumi.String(args.NamespaceName),
 		DbName:              pulumi.String(args.Database),
