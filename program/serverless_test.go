@@ -266,3 +266,62 @@ func TestServerlessChanges(t *testing.T) {
 		unchanged(t, after, "serverless-users-alice", "serverless-users-bob")
 	})
 }
+
+// TestServerlessWorkgroupVariants runs the other shapes a Serverless producer
+// takes: an existing workgroup over the Data API (looked up, nothing created
+// in the data account but the users' roles), and a created one in a created
+// VPC of three zones.
+func TestServerlessWorkgroupVariants(t *testing.T) {
+	t.Run("existing workgroup over the Data API", func(t *testing.T) {
+		values := stackConfig(t, "serverless")
+		values["studio-redshift:connection"] = config.ConnectionDataAPI
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","redshift":{"database":"dev","serverless":{"workgroupName":"analytics"}}}`
+		result := run(t, values)
+		assert.Empty(t, result.OfType("aws:redshiftserverless/workgroup:Workgroup"), "an existing workgroup is looked up, not created")
+		assert.Empty(t, result.OfType(peeringType))
+		workgroupArn := "arn:aws:redshift-serverless:us-east-1:" + producerAccount + ":workgroup/" + offline.WorkgroupID("analytics")
+		permissions := parsePolicy(t, one(t, result, managedPolicyType, "serverless-users-workgroup-access"), "policy")
+		assert.Equal(t, []string{workgroupArn}, statement(t, permissions, "SignInToTheWorkgroup").Resource, "the looked-up workgroup's ARN, with its ID")
+		for _, r := range result.Resources() {
+			if r.InAWS() && r.Account == producerAccount {
+				assert.Contains(t, []string{roleType, attachmentType, managedPolicyType}, r.Type, "%s: only the users' roles in the data account", r.URN)
+			}
+		}
+		assert.Contains(t, result.Outputs["notebookSnippet"], "execute_statement(WorkgroupName=WORKGROUP_NAME")
+	})
+	t.Run("created workgroup in a created VPC", func(t *testing.T) {
+		values := stackConfig(t, "serverless")
+		values["studio-redshift:producer"] = `{"accountId":"111111111111","vpc":{"cidr":"10.20.0.0/16","subnetCount":3},` +
+			`"redshift":{"database":"dev","serverless":{"workgroupName":"analytics","create":true}}}`
+		result := run(t, values)
+		workgroup := one(t, result, "aws:redshiftserverless/workgroup:Workgroup", "workgroup")
+		subnets := workgroup.Input("subnetIds").([]any)
+		var created []any
+		for _, subnet := range result.OfType("aws:ec2/subnet:Subnet") {
+			assert.Equal(t, producerAccount, subnet.Account, subnet.URN)
+			created = append(created, subnet.ID)
+		}
+		require.Len(t, created, 3, "one subnet in each of three zones")
+		assert.ElementsMatch(t, created, subnets, "the workgroup is in the created VPC's subnets")
+	})
+}
+
+// TestServerlessSubnetsSpanThreeZones refuses, by key and before anything is
+// created, a workgroup to create in subnets of fewer than three zones.
+func TestServerlessSubnetsSpanThreeZones(t *testing.T) {
+	const producerVpc = "vpc-0a1b2c3d4e5f60718"
+	subnets := []string{"subnet-0d4e5f60718293a4b", "subnet-0e5f60718293a4b5c", "subnet-0f60718293a4b5c6d"}
+	zones := func(names ...string) []offline.Option {
+		var options []offline.Option
+		for i, zone := range names {
+			options = append(options, offline.WithSubnet(subnets[i], offline.Subnet{VpcID: producerVpc, Zone: zone}))
+		}
+		return options
+	}
+	_, err := offline.Run(Run, config.Project, "dev", stackConfig(t, "serverless"), zones("us-east-1a", "us-east-1b", "us-east-1b")...)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "producer.vpc.subnetIds: the subnets span 2 availability zones; a Redshift Serverless workgroup needs subnets in at least 3")
+
+	_, err = offline.Run(Run, config.Project, "dev", stackConfig(t, "serverless"), zones("us-east-1a", "us-east-1b", "us-east-1c")...)
+	require.NoError(t, err, "three zones")
+}
