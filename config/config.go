@@ -126,6 +126,9 @@ type Redshift struct {
 	// DefaultAdminUsers. A created cluster's MasterUsername is one of them
 	// whatever this list says (see AdminUserNames).
 	AdminUsers []string `json:"adminUsers,omitempty"`
+	// Serverless, when set, makes the producer a Redshift Serverless
+	// workgroup instead of a provisioned cluster.
+	Serverless *Serverless `json:"serverless,omitempty"`
 }
 
 // DefaultAdminUsers is producer.redshift.adminUsers when not given: the admin
@@ -407,6 +410,7 @@ func (c *Config) applyDefaults() {
 		}
 		r.MasterUsername = cmp.Or(r.MasterUsername, DefaultMasterUsername)
 	}
+	c.applyServerlessDefaults()
 	c.applyStudioTeamDefaults()
 	if c.Consumer.Studio.ExecutionRolePolicyArns == nil {
 		c.Consumer.Studio.ExecutionRolePolicyArns = []string{

@@ -45,7 +45,7 @@ func (c *Config) Peering() bool { return c.Connection == ConnectionPeering }
 // UsesProducerVPC reports whether the program touches the producer's VPC:
 // to peer with it, or to create the cluster in it. Otherwise the cluster is
 // reached without any network path into the data account's VPC.
-func (c *Config) UsesProducerVPC() bool { return c.Peering() || c.Producer.Redshift.Create }
+func (c *Config) UsesProducerVPC() bool { return c.Peering() || c.CreatesWarehouse() }
 
 func (c *Config) checkConnection(p *problems) {
 	if !slices.Contains(Connections, c.Connection) {
@@ -63,7 +63,7 @@ func (c *Config) checkConnection(p *problems) {
 		// endpoints need; an existing cluster's type and its relocation
 		// setting are checked by AWS (see docs/connection-modes.md).
 	}
-	if c.Connection == ConnectionDataAPI {
+	if c.Connection == ConnectionDataAPI && !c.IsServerless() {
 		for i := range r.DBGroups {
 			p.add(fmt.Sprintf("producer.redshift.dbGroups[%d]", i), "the Data API cannot join database groups (ExecuteStatement takes no DbGroups); "+
 				"grant users directly, or use connection %s or %s", ConnectionPeering, ConnectionManagedEndpoint)
@@ -75,7 +75,7 @@ func (c *Config) checkConnection(p *problems) {
 	// No network path: nothing in the data account's network is touched.
 	reason := fmt.Sprintf("connection %s opens no network path into the producer VPC, so nothing uses it; remove it, or use connection %s", c.Connection, ConnectionPeering)
 	forbid(p, "producer.redshift.securityGroupId", r.SecurityGroupID != "", "%s", reason)
-	if !r.Create {
+	if !c.CreatesWarehouse() {
 		forbid(p, "producer.vpc.routeTableIds", len(c.Producer.VPC.RouteTableIDs) > 0, "%s", reason)
 	}
 }

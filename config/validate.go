@@ -228,7 +228,7 @@ func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, "only places a cluster the program creates (producer.redshift.create: true); remove it")
 		return
 	}
-	if v.CreatesVPC() && !c.Producer.Redshift.Create {
+	if v.CreatesVPC() && !c.CreatesWarehouse() {
 		// A cluster is never in a VPC created in the same run: the program
 		// would peer with an empty VPC and open a security group of another.
 		p.add("producer.vpc.id", "is required for an existing cluster: without it the program creates a new, empty VPC, "+
@@ -237,6 +237,9 @@ func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 	}
 	if v.CreatesVPC() {
 		v.Greenfield.check(p, "producer", block, 0)
+		if c.IsServerless() && v.SubnetCount >= 2 && v.SubnetCount < ServerlessSubnets {
+			p.add("producer.vpc.subnetCount", "%d: a Redshift Serverless workgroup needs subnets in at least %d availability zones (CreateWorkgroup, subnetIds)", v.SubnetCount, ServerlessSubnets)
+		}
 		forbid(p, "producer.vpc.routeTableIds", len(v.RouteTableIDs) > 0, byoOnly, "producer", "route tables", "producer")
 		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, byoOnly, "producer", "subnets", "producer")
 		return
@@ -244,7 +247,9 @@ func (c *Config) checkProducerVPC(p *problems, block netip.Prefix) {
 	checkID(p, "producer.vpc.id", "vpc", v.ID)
 	c.forbidGreenfield(p, "producer")
 	checkIDs(p, "producer.vpc.routeTableIds", "rtb", v.RouteTableIDs, 1, "the producer route tables that get the route to the consumer VPC")
-	if c.Producer.Redshift.Create {
+	if c.IsServerless() && c.CreatesWarehouse() {
+		checkIDs(p, "producer.vpc.subnetIds", "subnet", v.SubnetIDs, ServerlessSubnets, "the subnets of the workgroup the program creates, in three availability zones (CreateWorkgroup, subnetIds)")
+	} else if c.Producer.Redshift.Create {
 		checkIDs(p, "producer.vpc.subnetIds", "subnet", v.SubnetIDs, 1, "the subnets of the cluster the program creates in this existing VPC")
 	} else {
 		forbid(p, "producer.vpc.subnetIds", len(v.SubnetIDs) > 0, "only places a cluster the program creates (producer.redshift.create: true); remove it")
@@ -425,17 +430,22 @@ func ValidBucketName(name string) bool {
 
 func (c *Config) checkRedshift(p *problems) {
 	r := c.Producer.Redshift
+	if c.IsServerless() {
+		c.checkServerless(p)
+		c.checkDatabaseAndGroups(p)
+		if r.Port < 1150 || r.Port > 65535 {
+			p.add("producer.redshift.port", "%d is not a Redshift port; workgroups listen on 5431-5455 or 8191-8215 (default %d)", r.Port, DefaultRedshiftPort)
+		}
+		if c.Peering() && !r.Serverless.Create {
+			checkID(p, "producer.redshift.securityGroupId", "sg", r.SecurityGroupID)
+		}
+		return
+	}
 	switch {
 	case r.ClusterIdentifier == "":
 		p.add("producer.redshift.clusterIdentifier", "is required: the identifier of the existing cluster")
 	case !clusterIdentifierPattern.MatchString(r.ClusterIdentifier):
 		p.add("producer.redshift.clusterIdentifier", "%q is not a Redshift cluster identifier (1-63 lower-case letters, digits or single hyphens, starting with a letter)", r.ClusterIdentifier)
-	}
-	switch {
-	case r.Database == "":
-		p.add("producer.redshift.database", "is required: the database users connect to, e.g. dev")
-	case !databasePattern.MatchString(r.Database):
-		p.add("producer.redshift.database", "%q is not a Redshift database name (lower-case letters, digits, _ or $, starting with a letter or _, at most 64)", r.Database)
 	}
 	if r.Port < 1150 || r.Port > 65535 {
 		// Redshift CreateCluster: Port 1150-65535.
@@ -487,6 +497,20 @@ func (c *Config) checkRedshift(p *problems) {
 			p.add(key, "%q is listed twice", name)
 		}
 		admins[name] = true
+	}
+	c.checkDatabaseAndGroups(p)
+}
+
+// checkDatabaseAndGroups validates the database users connect to and the
+// groups (a Serverless producer's roles) they may take, for either kind of
+// producer.
+func (c *Config) checkDatabaseAndGroups(p *problems) {
+	r := c.Producer.Redshift
+	switch {
+	case r.Database == "":
+		p.add("producer.redshift.database", "is required: the database users connect to, e.g. dev")
+	case !databasePattern.MatchString(r.Database):
+		p.add("producer.redshift.database", "%q is not a Redshift database name (lower-case letters, digits, _ or $, starting with a letter or _, at most 64)", r.Database)
 	}
 	seen := map[string]bool{}
 	for i, group := range r.DBGroups {

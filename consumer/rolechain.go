@@ -27,6 +27,10 @@ type RoleChainArgs struct {
 	ExecutionRoleName pulumi.StringInput
 	// ProducerRoleArn is the only role it may assume. Required.
 	ProducerRoleArn pulumi.StringInput
+	// UserTag, when set, makes ProducerRoleArn the pattern of the users'
+	// roles (a Serverless producer): the execution role may assume only
+	// the one whose tag UserTag equals the session's SourceIdentity.
+	UserTag string
 }
 
 // NewRoleChain registers the execution role's permission to assume the producer role.
@@ -36,6 +40,9 @@ func NewRoleChain(ctx *pulumi.Context, name string, args *RoleChainArgs, opts ..
 		return nil, err
 	}
 	document := args.ProducerRoleArn.ToStringOutput().ApplyT(func(producerRoleArn string) (string, error) {
+		if args.UserTag != "" {
+			return AssumeUserRolePolicy(producerRoleArn, args.UserTag).JSON()
+		}
 		return AssumeProducerRolePolicy(producerRoleArn).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-assume-producer-role", &iam.RolePolicyArgs{
@@ -56,5 +63,24 @@ func AssumeProducerRolePolicy(producerRoleArn string) policy.Document {
 		Effect:   policy.Allow,
 		Action:   []string{"sts:AssumeRole", "sts:SetSourceIdentity"},
 		Resource: []string{producerRoleArn},
+	})
+}
+
+// AssumeUserRolePolicy allows assuming, on the users' path, only the role
+// tagged as the session's own user: one statement for every user, whatever
+// their number. sts:AssumeRole takes the role resource type and its
+// aws:ResourceTag condition key (Service Authorization Reference, AWS STS;
+// the IAM User Guide's "IAM tutorial: Define permissions to access AWS
+// resources based on tags" assumes roles by their tags this way). The
+// SourceIdentity is SageMaker's, from the user profile, and no caller can
+// change it down the chain; a session without one leaves the variable
+// without a value, which matches no tag ("Policy variables with no value").
+func AssumeUserRolePolicy(userRolesArn, userTag string) policy.Document {
+	return policy.New(policy.Statement{
+		Sid:       "AssumeOwnUserRoleWithSourceIdentity",
+		Effect:    policy.Allow,
+		Action:    []string{"sts:AssumeRole", "sts:SetSourceIdentity"},
+		Resource:  []string{userRolesArn},
+		Condition: policy.Condition{"StringEquals": {"aws:ResourceTag/" + userTag: {"${aws:SourceIdentity}"}}},
 	})
 }

@@ -207,63 +207,8 @@ func PermissionPolicy(c Cluster, users DBUsers) policy.Document {
 			Resource: groups,
 		})
 	}
+	statements = append(statements, dataAPIStatements("DataAPIOnCluster", c.ClusterArn())...)
 	return policy.New(append(statements,
-		policy.Statement{
-			Sid:    "DataAPIOnCluster",
-			Effect: policy.Allow,
-			Action: []string{
-				"redshift-data:BatchExecuteStatement",
-				"redshift-data:DescribeTable",
-				"redshift-data:ExecuteStatement",
-				"redshift-data:ListDatabases",
-				"redshift-data:ListSchemas",
-				"redshift-data:ListTables",
-			},
-			Resource: []string{c.ClusterArn()},
-		},
-		// ExecuteStatement and BatchExecuteStatement with a SessionId run
-		// in that database session, as its database user, with no DbUser
-		// the conditions above could check. The service authorization
-		// reference gives both actions redshift-data:session-owner-iam-userid,
-		// present only when a session is reused: it must be the caller's
-		// own ${aws:userid}, which the trust makes the user's name. The
-		// Null condition keeps fresh statements, which carry no such key,
-		// out of the deny (a negated operator matches an absent key). A
-		// request that reuses a session names no cluster (SessionId
-		// replaces ClusterIdentifier), so the deny takes every resource:
-		// a deny, unlike an allow, only narrows by being broad.
-		policy.Statement{
-			Sid:      "DenyOtherUsersDataAPISessions",
-			Effect:   policy.Deny,
-			Action:   []string{"redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"},
-			Resource: []string{"*"},
-			Condition: policy.Condition{
-				"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
-				"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},
-			},
-		},
-		policy.Statement{
-			Sid:    "DataAPIOwnStatements",
-			Effect: policy.Allow,
-			// ListStatements is left out: every user's session is a session
-			// of the one producer role, and ListStatements (RoleLevel true
-			// by default) lists every statement the role ran, other users'
-			// SQL text included. AWS lists statement-owner-iam-userid for
-			// it too, but not that it filters the list rather than
-			// authorize the call; the snippet needs no list, and a user
-			// keeps the Id ExecuteStatement returns.
-			Action: []string{
-				"redshift-data:CancelStatement",
-				"redshift-data:DescribeStatement",
-				"redshift-data:GetStatementResult",
-			},
-			// These actions have no resource type; the condition limits them
-			// to statements the caller itself ran.
-			Resource: []string{"*"},
-			Condition: policy.Condition{
-				"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}},
-			},
-		},
 		// The snippet looks up the cluster's endpoint (peering) with
 		// DescribeClusters(ClusterIdentifier); DescribeClusters takes the
 		// cluster resource type, so this grants no other cluster, snapshot
@@ -290,4 +235,68 @@ func withDBName(dbUser policy.Condition, database string) policy.Condition {
 	}
 	condition["StringEquals"]["redshift:DbName"] = []string{database}
 	return condition
+}
+
+// dataAPIStatements let the caller run SQL through the Data API on one
+// warehouse (a cluster or a Serverless workgroup, by its ARN), and read and
+// cancel only the statements and reuse only the sessions it owns itself.
+func dataAPIStatements(sid, warehouseArn string) []policy.Statement {
+	return []policy.Statement{
+		{
+			Sid:    sid,
+			Effect: policy.Allow,
+			Action: []string{
+				"redshift-data:BatchExecuteStatement",
+				"redshift-data:DescribeTable",
+				"redshift-data:ExecuteStatement",
+				"redshift-data:ListDatabases",
+				"redshift-data:ListSchemas",
+				"redshift-data:ListTables",
+			},
+			Resource: []string{warehouseArn},
+		},
+		// ExecuteStatement and BatchExecuteStatement with a SessionId run
+		// in that database session, as its database user, with no DbUser
+		// the conditions above could check. The service authorization
+		// reference gives both actions redshift-data:session-owner-iam-userid,
+		// present only when a session is reused: it must be the caller's
+		// own ${aws:userid}, which the trust makes the user's name. The
+		// Null condition keeps fresh statements, which carry no such key,
+		// out of the deny (a negated operator matches an absent key). A
+		// request that reuses a session names no cluster (SessionId
+		// replaces ClusterIdentifier), so the deny takes every resource:
+		// a deny, unlike an allow, only narrows by being broad.
+		{
+			Sid:      "DenyOtherUsersDataAPISessions",
+			Effect:   policy.Deny,
+			Action:   []string{"redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"},
+			Resource: []string{"*"},
+			Condition: policy.Condition{
+				"Null":            {"redshift-data:session-owner-iam-userid": {"false"}},
+				"StringNotEquals": {"redshift-data:session-owner-iam-userid": {"${aws:userid}"}},
+			},
+		},
+		{
+			Sid:    "DataAPIOwnStatements",
+			Effect: policy.Allow,
+			// ListStatements is left out: every user's session is a session
+			// of the one producer role, and ListStatements (RoleLevel true
+			// by default) lists every statement the role ran, other users'
+			// SQL text included. AWS lists statement-owner-iam-userid for
+			// it too, but not that it filters the list rather than
+			// authorize the call; the snippet needs no list, and a user
+			// keeps the Id ExecuteStatement returns.
+			Action: []string{
+				"redshift-data:CancelStatement",
+				"redshift-data:DescribeStatement",
+				"redshift-data:GetStatementResult",
+			},
+			// These actions have no resource type; the condition limits them
+			// to statements the caller itself ran.
+			Resource: []string{"*"},
+			Condition: policy.Condition{
+				"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}},
+			},
+		},
+	}
 }

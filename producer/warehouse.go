@@ -95,7 +95,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("cluster security group: %w", err)
 	}
-	if err := s3Egress(ctx, name, args, group, parent); err != nil {
+	if err := s3Egress(ctx, name+"-cluster-s3-out", name, args.Region, args.VpcID, args.S3PrefixListID, args.RouteTableIDs, group, parent); err != nil {
 		return nil, err
 	}
 	parameters, err := redshift.NewParameterGroup(ctx, name+"-parameters", &redshift.ParameterGroupArgs{
@@ -166,20 +166,22 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	})
 }
 
-// s3Egress lets the cluster reach S3 over HTTPS through the VPC's S3 gateway
-// endpoint, making the endpoint first in an existing VPC. The provider strips
-// a new security group's default allow-all egress, and enhanced VPC routing
-// sends COPY and UNLOAD through the VPC.
-func s3Egress(ctx *pulumi.Context, name string, args *WarehouseArgs, group *ec2.SecurityGroup, parent pulumi.ResourceOption) error {
-	prefixList := args.S3PrefixListID
+// s3Egress lets a warehouse (a cluster or a workgroup) reach S3 over HTTPS
+// through the VPC's S3 gateway endpoint, making the endpoint (named after
+// name) first in an existing VPC, where s3PrefixListID is nil. The provider
+// strips a new security group's default allow-all egress, and enhanced VPC
+// routing sends COPY and UNLOAD through the VPC.
+func s3Egress(ctx *pulumi.Context, ruleName, name, region string, vpcID, s3PrefixListID pulumi.StringInput, routeTableIDs pulumi.StringArrayInput,
+	group *ec2.SecurityGroup, parent pulumi.ResourceOption) error {
+	prefixList := s3PrefixListID
 	if prefixList == nil {
-		gateway, err := network.NewS3GatewayEndpoint(ctx, name+"-s3", args.Region, args.VpcID, args.RouteTableIDs, nil, parent)
+		gateway, err := network.NewS3GatewayEndpoint(ctx, name+"-s3", region, vpcID, routeTableIDs, nil, parent)
 		if err != nil {
 			return err
 		}
 		prefixList = gateway.PrefixListId
 	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-cluster-s3-out", &vpc.SecurityGroupEgressRuleArgs{
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, ruleName, &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId: group.ID(),
 		Description:     pulumi.String("HTTPS to S3 through the gateway endpoint (COPY, UNLOAD)"),
 		IpProtocol:      pulumi.String("tcp"),
@@ -187,7 +189,7 @@ func s3Egress(ctx *pulumi.Context, name string, args *WarehouseArgs, group *ec2.
 		ToPort:          pulumi.Int(443),
 		PrefixListId:    prefixList,
 	}, parent); err != nil {
-		return fmt.Errorf("cluster S3 egress: %w", err)
+		return fmt.Errorf("S3 egress: %w", err)
 	}
 	return nil
 }

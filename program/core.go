@@ -113,6 +113,8 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 			Connection:        cfg.Connection,
 			EndpointAddress:   values[1].(string),
 			EndpointPort:      values[2].(int),
+			WorkgroupName:     workgroupName(cfg),
+			UserRoleArnPrefix: userRoleArnPrefix(ctx, cfg),
 		})
 	}).(pulumi.StringOutput)
 
@@ -135,6 +137,9 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 	ctx.Export("userDataBucket", studio.UserDataBucket)
 	ctx.Export("producerVpcCidr", pulumi.String(cfg.Producer.VPC.CIDR))
 	ctx.Export("redshift", redshiftOutput(cfg))
+	if cfg.IsServerless() {
+		ctx.Export("redshiftWorkgroup", pulumi.String(workgroupName(cfg)))
+	}
 	ctx.Export("notebookSnippet", snippet)
 	// What a SageMaker job or model must name to pass the guardrails.
 	ctx.Export("studioSubnetIds", studioVPC.subnetIDs)
@@ -168,6 +173,11 @@ const noPackageIndexScript = "#!/bin/bash\n" +
 // those the optional features call (once each).
 func interfaceEndpoints(cfg *config.Config) []string {
 	endpoints := append(append([]string{}, config.DefaultEndpoints...), cfg.Consumer.VPC.ExtraEndpoints...)
+	if cfg.IsServerless() {
+		// GetCredentials and GetWorkgroup (com.amazonaws.<region>.redshift-serverless,
+		// AWS PrivateLink "AWS services that integrate with AWS PrivateLink").
+		endpoints = append(endpoints, config.ServerlessEndpoint)
+	}
 	if cfg.Athena != nil {
 		endpoints = append(endpoints, "athena", "glue")
 	}
@@ -226,10 +236,31 @@ func peeredCIDR(cfg *config.Config) string {
 // stack needs to know of the cluster.
 func redshiftOutput(cfg *config.Config) pulumi.Map {
 	r := cfg.Producer.Redshift
-	return pulumi.Map{
+	output := pulumi.Map{
 		"clusterIdentifier": pulumi.String(r.ClusterIdentifier),
 		"database":          pulumi.String(r.Database),
 		"port":              pulumi.Int(r.Port),
 		"dbGroups":          pulumi.ToStringArray(append([]string{}, r.DBGroups...)),
 	}
+	if cfg.IsServerless() {
+		output["workgroupName"] = pulumi.String(workgroupName(cfg))
+	}
+	return output
+}
+
+// workgroupName is the Serverless producer's workgroup, "" for a cluster.
+func workgroupName(cfg *config.Config) string {
+	if !cfg.IsServerless() {
+		return ""
+	}
+	return cfg.Producer.Redshift.Serverless.WorkgroupName
+}
+
+// userRoleArnPrefix is the ARN of a Serverless producer's user roles without
+// the profile name that ends each, "" for a cluster.
+func userRoleArnPrefix(ctx *pulumi.Context, cfg *config.Config) string {
+	if !cfg.IsServerless() {
+		return ""
+	}
+	return producer.UserRoleArnPrefix(cfg.Partition(), cfg.Producer.AccountID, userRolePath(ctx))
 }

@@ -67,8 +67,11 @@ func checkExisting(ctx *pulumi.Context, cfg *config.Config, providers accountPro
 			// peering connection").
 			checkVpcDNS(ctx, providers.producer, "producer", v.ID, "DNS resolution over the peering", add)
 		}
-		if cfg.Producer.Redshift.Create {
-			lookupSubnets(ctx, providers.producer, "producer", v.ID, v.SubnetIDs, add)
+		if cfg.CreatesWarehouse() {
+			subnets := lookupSubnets(ctx, providers.producer, "producer", v.ID, v.SubnetIDs, add)
+			if cfg.IsServerless() {
+				checkWorkgroupZones(subnets, add)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -247,4 +250,21 @@ func lookupSubnets(ctx *pulumi.Context, provider *aws.Provider, side, vpcID stri
 		}
 	}
 	return subnets
+}
+
+// checkWorkgroupZones refuses the subnets of a workgroup to create that span
+// fewer than three availability zones (CreateWorkgroup, subnetIds: "at least
+// three subnets spanning three Availability Zones").
+func checkWorkgroupZones(subnets []*ec2.LookupSubnetResult, add func(string, string, ...any)) {
+	zones := map[string]bool{}
+	for _, subnet := range subnets {
+		if subnet == nil {
+			return // already reported
+		}
+		zones[subnet.AvailabilityZone] = true
+	}
+	if len(zones) < config.ServerlessSubnets {
+		add("producer.vpc.subnetIds", "the subnets span %d availability zones; a Redshift Serverless workgroup needs subnets in at least %d: add subnets of other zones",
+			len(zones), config.ServerlessSubnets)
+	}
 }

@@ -75,6 +75,7 @@ func TestOutputsMatchTheREADME(t *testing.T) {
 		"guardrails off":   run(t, withGuardrails(t, map[string]any{"enabled": false})).Outputs,
 		"managed endpoint": run(t, stackConfig(t, "endpoint")).Outputs,
 		"Data API":         run(t, stackConfig(t, "dataapi")).Outputs,
+		"serverless":       run(t, stackConfig(t, "serverless")).Outputs,
 	}
 
 	seen := map[string]bool{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/consumer"
+	"github.com/studio-redshift/studio-redshift/producer"
 )
 
 // accountProviders are the explicit providers, one per account; every
@@ -80,25 +81,37 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	clusterGroup, clusterID, err := producerCluster(ctx, cfg, providers.producer, producerVPC, producerLogs)
+	var workgroup *serverlessWorkgroup
+	var clusterGroup, clusterID pulumi.StringInput
+	if cfg.IsServerless() {
+		workgroup, err = newServerlessWorkgroup(ctx, cfg, providers.producer, producerVPC)
+	} else {
+		clusterGroup, clusterID, err = producerCluster(ctx, cfg, providers.producer, producerVPC, producerLogs)
+	}
 	if err != nil {
 		return err
 	}
 
 	// Between them: the connection the configuration chooses, the producer
-	// role, and the execution role's permission to assume it.
+	// role (a Serverless producer's: a role per user), and the execution
+	// role's permission to assume it.
 	connection, err := newConnection(ctx, cfg, providers, studio, consumerVPC, producerVPC, clusterID)
 	if err != nil {
 		return err
 	}
-	producerRoleArn, err := newDataSide(ctx, cfg, providers.producer, studio, connection, clusterGroup)
+	var producerRoleArn pulumi.StringOutput
+	chain := &consumer.RoleChainArgs{ExecutionRoleName: studio.ExecutionRoleName}
+	if workgroup != nil {
+		producerRoleArn, err = newServerlessSide(ctx, cfg, providers.producer, studio, connection, workgroup)
+		chain.UserTag = producer.UserTag
+	} else {
+		producerRoleArn, err = newDataSide(ctx, cfg, providers.producer, studio, connection, clusterGroup)
+	}
 	if err != nil {
 		return err
 	}
-	if _, err := consumer.NewRoleChain(ctx, "role-chain", &consumer.RoleChainArgs{
-		ExecutionRoleName: studio.ExecutionRoleName,
-		ProducerRoleArn:   producerRoleArn,
-	}, pulumi.Provider(providers.consumer)); err != nil {
+	chain.ProducerRoleArn = producerRoleArn
+	if _, err := consumer.NewRoleChain(ctx, "role-chain", chain, pulumi.Provider(providers.consumer)); err != nil {
 		return err
 	}
 

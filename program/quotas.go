@@ -29,6 +29,15 @@ func checkQuotas(cfg *config.Config) error {
 		return config.Errorf("consumers", "%d consumers take a producer role each; IAM allows %d roles per account by default, and the account's other roles count too: raise the quota first (up to 5,000)",
 			len(cfg.Consumers), quota.RolesPerAccount)
 	}
+	if cfg.IsServerless() {
+		// One role per user in the data account: Redshift Serverless makes
+		// each IAM identity a database user of its own (IAMR:<role name>).
+		if roles := serverlessRoles(cfg); roles > quota.RolesPerAccount {
+			return config.Errorf("consumer.studio.userProfiles", "%d user profiles take a role each in the data account %s (with a Redshift Serverless producer), %d roles the program makes there in all; IAM allows %d roles per account by default, and the account's other roles count too: "+
+				"raise the IAM quota \"Roles per account\" first (Service Quotas, up to 5,000), or split the users over two stacks of different data accounts",
+				len(cfg.Consumer.Studio.UserProfiles), cfg.Producer.AccountID, roles, quota.RolesPerAccount)
+		}
+	}
 	if cfg.Side == config.SideProducer && cfg.Connection == config.ConnectionManagedEndpoint {
 		// What configuration names now; runProducerSide checks again with
 		// the accounts the consumers' stacks report.
@@ -101,3 +110,20 @@ func endpointConsumers(cfg *config.Config, ready []consumerReady) []endpointCons
 	}
 	return out
 }
+
+// serverlessRoles are the roles a stack with a Serverless producer makes in
+// the data account: one per user, and where both sides share the account,
+// the consumer's own (the execution role and the features' roles), which
+// countConsumerRoles bounds from above.
+func serverlessRoles(cfg *config.Config) int {
+	roles := len(cfg.Consumer.Studio.UserProfiles)
+	if cfg.SameAccount() {
+		roles += consumerRolesBound
+	}
+	return roles
+}
+
+// consumerRolesBound bounds the roles the consumer side makes in its account
+// whatever the features: the execution role and a role per sibling feature
+// (Athena, Feature Store), none per user.
+const consumerRolesBound = 3

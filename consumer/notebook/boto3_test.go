@@ -44,6 +44,8 @@ type snippetCase struct {
 	// DBUserPrefix is the namespace that snippet was rendered with.
 	Snippet      string `json:"snippet,omitempty"`
 	DBUserPrefix string `json:"dbUserPrefix,omitempty"`
+	// Serverless runs a Serverless producer's snippet: the user's own role.
+	Serverless bool `json:"serverless,omitempty"`
 }
 
 type harnessInput struct {
@@ -51,6 +53,8 @@ type harnessInput struct {
 	ClusterIdentifier string            `json:"clusterIdentifier"`
 	Database          string            `json:"database"`
 	DBGroups          []string          `json:"dbGroups"`
+	WorkgroupName     string            `json:"workgroupName"`
+	UserRoleArnPrefix string            `json:"userRoleArnPrefix"`
 	Snippets          map[string]string `json:"snippets"`
 	Cases             []snippetCase     `json:"cases"`
 }
@@ -70,6 +74,7 @@ type caseResult struct {
 	Calls       []apiCall        `json:"calls"`
 	Connections []map[string]any `json:"connections"`
 	UnusedStubs []string         `json:"unusedStubs"`
+	Printed     string           `json:"printed"`
 }
 
 // Access keys the harness hands out: the notebook's own (the execution
@@ -109,7 +114,18 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 		ClusterIdentifier: "analytics",
 		Database:          "dev",
 		DBGroups:          []string{"analysts"},
+		WorkgroupName:     "analytics",
+		UserRoleArnPrefix: "arn:aws:iam::111111111111:role/studio-redshift/dev/",
 		Snippets:          map[string]string{},
+	}
+	// A Serverless producer's snippets, over the Data API and over peering.
+	for _, mode := range []string{"peering", "dataApi"} {
+		snippet, err := RedshiftSnippet(Redshift{Region: "eu-west-1", Database: input.Database, Connection: mode,
+			WorkgroupName: input.WorkgroupName, UserRoleArnPrefix: input.UserRoleArnPrefix})
+		require.NoError(t, err)
+		path := filepath.Join(dir, mode+"-serverless.py")
+		require.NoError(t, os.WriteFile(path, []byte(snippet), 0o600))
+		input.Snippets[mode+" serverless"] = path
 	}
 	for _, mode := range []string{"peering", "dataApi", "managedEndpoint"} {
 		values := Redshift{Region: "eu-west-1", ProducerRoleArn: input.ProducerRoleArn, ClusterIdentifier: input.ClusterIdentifier,
@@ -150,6 +166,12 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 		{Name: "Data API past an hour", Mode: "dataApi", Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice", AfterAnHour: true},
 		{Name: "split consumer", Mode: "peering", Snippet: "peering split", DBUserPrefix: splitPrefix, Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice", AfterAnHour: true},
 		{Name: "split consumer, Data API", Mode: "dataApi", Snippet: "dataApi split", DBUserPrefix: splitPrefix, Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice"},
+		{Name: "serverless", Mode: "peering", Snippet: "peering serverless", Serverless: true, Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice", AfterAnHour: true},
+		{Name: "serverless, Data API", Mode: "dataApi", Snippet: "dataApi serverless", Serverless: true, Metadata: space("bob-space"), DescribeSpace: privateSpace("bob"), User: "bob"},
+		{Name: "serverless, shared space", Mode: "peering", Snippet: "peering serverless", Serverless: true, Metadata: space("team-space"), DescribeSpace: map[string]any{
+			"OwnershipSettings":    map[string]any{"OwnerUserProfileName": "alice"},
+			"SpaceSharingSettings": map[string]any{"SharingType": "Shared"},
+		}},
 	}
 
 	inputFile := filepath.Join(dir, "cases.json")
@@ -189,7 +211,12 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 			if call.Operation == "AssumeRole" {
 				// Named after the profile, every time; SourceIdentity is
 				// not asked for: it carries over from the notebook's session.
-				assert.Equal(t, map[string]any{"RoleArn": input.ProducerRoleArn, "RoleSessionName": tc.User}, call.Params, tc.Name)
+				// A Serverless producer's user assumes their own role.
+				roleArn := input.ProducerRoleArn
+				if tc.Serverless {
+					roleArn = input.UserRoleArnPrefix + tc.User
+				}
+				assert.Equal(t, map[string]any{"RoleArn": roleArn, "RoleSessionName": tc.User}, call.Params, tc.Name)
 			}
 		}
 	}
@@ -242,6 +269,35 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 			"redshift GetClusterCredentials " + secondProducerKey,
 		}, signedCalls(result.Calls), "the expired producer session renews itself as the same user before the next request")
 		assert.Len(t, result.Connections, 2, "each connection asks for a database password of its own")
+	})
+	t.Run("serverless", func(t *testing.T) {
+		result := report.Results["serverless"]
+		assert.Equal(t, []string{
+			"sagemaker DescribeSpace " + executionKey,
+			"sts AssumeRole " + executionKey,
+			"redshift-serverless GetWorkgroup " + firstProducerKey,
+			"redshift-serverless GetCredentials " + firstProducerKey,
+			"sts AssumeRole " + executionKey,
+			"redshift-serverless GetCredentials " + secondProducerKey,
+		}, signedCalls(result.Calls), "the workgroup is asked as alice's own role, renewed past the hour")
+		assert.Equal(t, map[string]any{"workgroupName": "analytics", "dbName": "dev"}, result.Calls[3].Params, "no DbUser: the role is the user")
+		require.Len(t, result.Connections, 2)
+		assert.Equal(t, "IAMR:alice", result.Connections[0]["user"])
+		assert.Equal(t, "dev", result.Connections[0]["database"])
+		assert.Equal(t, true, result.Connections[0]["ssl"])
+		assert.Contains(t, result.Printed, "Signed in to analytics as database user IAMR:alice", "the notebook shows the user it becomes")
+	})
+	t.Run("serverless, Data API", func(t *testing.T) {
+		result := report.Results["serverless, Data API"]
+		assert.Equal(t, []string{
+			"sagemaker DescribeSpace " + executionKey,
+			"sts AssumeRole " + executionKey,
+			"redshift-data ExecuteStatement " + firstProducerKey,
+			"redshift-data DescribeStatement " + firstProducerKey,
+			"redshift-data GetStatementResult " + firstProducerKey,
+		}, signedCalls(result.Calls))
+		assert.Equal(t, map[string]any{"WorkgroupName": "analytics", "Database": "dev", "Sql": "SELECT current_user"}, result.Calls[2].Params)
+		assert.Contains(t, result.Printed, "Signed in to analytics as database user IAMR:bob")
 	})
 	t.Run("Data API past an hour", func(t *testing.T) {
 		operations := signedCalls(report.Results["Data API past an hour"].Calls)

@@ -29,6 +29,12 @@ type Redshift struct {
 	// mode; the cluster's own endpoint is looked up otherwise.
 	EndpointAddress string
 	EndpointPort    int
+	// WorkgroupName, for a Redshift Serverless producer, is the workgroup
+	// (ClusterIdentifier and ProducerRoleArn are then unused), and
+	// UserRoleArnPrefix the ARN of the users' roles but the profile name
+	// that ends each (producer.UserRolesArn without its *).
+	WorkgroupName     string
+	UserRoleArnPrefix string
 }
 
 // The snippet follows the seed article's flow (assume the producer role as
@@ -68,8 +74,15 @@ from botocore.credentials import RefreshableCredentials
 {{- end}}
 
 REGION = {{py .Region}}
+{{- if .WorkgroupName}}
+# Your own role in the data account: its name is your profile's, and Redshift
+# Serverless makes it your database user, IAMR:<profile>.
+USER_ROLE_ARN_PREFIX = {{py .UserRoleArnPrefix}}
+WORKGROUP_NAME = {{py .WorkgroupName}}
+{{- else}}
 PRODUCER_ROLE_ARN = {{py .ProducerRoleArn}}
 CLUSTER_IDENTIFIER = {{py .ClusterIdentifier}}
+{{- end}}
 DATABASE = {{py .Database}}
 # The regional STS endpoint answers through the VPC endpoint; the global one needs the internet.
 STS_ENDPOINT = {{py .STSEndpoint}}
@@ -119,7 +132,11 @@ def assume_producer_role():
     session named like the SourceIdentity SageMaker stamped on this notebook's session, which
     carries over and which no caller can change, and the producer role gives database
     credentials for that name only."""
+{{- if .WorkgroupName}}
+    credentials = sts.assume_role(RoleArn=USER_ROLE_ARN_PREFIX + user, RoleSessionName=user)["Credentials"]
+{{- else}}
     credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
+{{- end}}
     return {
         "access_key": credentials["AccessKeyId"],
         "secret_key": credentials["SecretAccessKey"],
@@ -141,11 +158,16 @@ data_api = session.client("redshift-data")
 
 def read_sql_query(sql):
     """Runs sql through the Redshift Data API as this user and returns a DataFrame."""
+{{- if .WorkgroupName}}
+    # No DbUser: the workgroup signs your role in as its own database user.
+    statement = data_api.execute_statement(WorkgroupName=WORKGROUP_NAME, Database=DATABASE, Sql=sql)
+{{- else}}
     # DbUser and Database are required: the producer role lets the Data API
     # fetch credentials only for this user, in this database.
     statement = data_api.execute_statement(
         ClusterIdentifier=CLUSTER_IDENTIFIER, Database=DATABASE, DbUser={{$dbUser}}, Sql=sql
     )
+{{- end}}
     while True:
         described = data_api.describe_statement(Id=statement["Id"])
         if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
@@ -153,9 +175,11 @@ def read_sql_query(sql):
         time.sleep(1)
     if described["Status"] != "FINISHED":
         error = described.get("Error", "")
+{{- if not .WorkgroupName}}
         if "does not exist" in error:
             # The Data API does not create database users: a DBA does, once.
             error += f'; ask a DBA to run: CREATE USER "{ {{- $dbUser -}} }" PASSWORD DISABLE;'
+{{- end}}
         raise RuntimeError(f"{described['Status']}: {error}")
     if not described.get("HasResultSet"):
         return pd.DataFrame()
@@ -168,6 +192,31 @@ def read_sql_query(sql):
 
 
 df = read_sql_query("SELECT current_user")
+{{- if .WorkgroupName}}
+print("Signed in to", WORKGROUP_NAME, "as database user", df.iloc[0, 0])
+{{- end}}
+{{- else if .WorkgroupName}}
+serverless = session.client("redshift-serverless")
+endpoint = serverless.get_workgroup(workgroupName=WORKGROUP_NAME)["workgroup"]["endpoint"]
+
+
+def connect():
+    """A new connection to the workgroup as this user, with a database password of its own."""
+    # The workgroup makes this role the database user IAMR:<profile> (created at first sign-in).
+    database_credentials = serverless.get_credentials(workgroupName=WORKGROUP_NAME, dbName=DATABASE)
+    print("Signed in to", WORKGROUP_NAME, "as database user", database_credentials["dbUser"])
+    return redshift_connector.connect(
+        host=endpoint["address"],
+        port=endpoint["port"],
+        database=DATABASE,
+        user=database_credentials["dbUser"],
+        password=database_credentials["dbPassword"],
+        ssl=True,
+    )
+
+
+con_redshift = connect()
+df = wr.redshift.read_sql_query(sql="SELECT current_user", con=con_redshift)
 {{- else}}
 redshift = session.client("redshift")
 {{- if .EndpointAddress}}

@@ -239,6 +239,17 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"vpcId": subnet.VpcID, "availabilityZone": subnet.Zone, "availabilityZoneId": zoneID(p.region, max(zone, 0)),
 			"state": "available",
 		}), nil
+	case "aws:redshiftserverless/getWorkgroup:getWorkgroup":
+		// An existing workgroup: its ARN names its ID, a UUID (Redshift
+		// Serverless API reference, Workgroup: workgroupArn, workgroupId).
+		name := args.Args["workgroupName"].StringValue()
+		workgroupID := WorkgroupID(name)
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": workgroupID, "workgroupId": workgroupID, "workgroupName": name, "namespaceName": name,
+			"arn":                fmt.Sprintf("arn:aws:redshift-serverless:%s:%s:workgroup/%s", p.region, p.account, workgroupID),
+			"enhancedVpcRouting": true, "publiclyAccessible": false,
+			"securityGroupIds": []any{}, "subnetIds": []any{},
+		}), nil
 	}
 	return nil, fmt.Errorf("unexpected invoke %s: mock it in internal/offline when the program needs it", args.Token)
 }
@@ -534,6 +545,17 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 			}
 		}
 		return id
+	case "aws:redshiftserverless/namespace:Namespace":
+		name := r.String("namespaceName")
+		namespaceID := hexID(8) + "-" + hexID(4) + "-" + hexID(4) + "-" + hexID(4) + "-" + hexID(12)
+		set("namespaceId", namespaceID)
+		arn("redshift-serverless", r.Region, "namespace/"+namespaceID)
+		return name
+	case "aws:redshiftserverless/workgroup:Workgroup":
+		name := r.String("workgroupName")
+		set("workgroupId", WorkgroupID(name))
+		arn("redshift-serverless", r.Region, "workgroup/"+WorkgroupID(name))
+		return name
 	}
 	if !r.Custom {
 		return "" // component resources have no ID
@@ -541,6 +563,13 @@ func (m *Mocks) respond(r *Resource, set func(string, any)) string {
 	service := strings.SplitN(strings.TrimPrefix(r.Type, "aws:"), "/", 2)[0]
 	arn(service, r.Region, r.Name)
 	return r.Name + "-" + hexID(8)
+}
+
+// WorkgroupID is the ID the mocks give the workgroup of that name, existing
+// or created: a UUID derived from the name.
+func WorkgroupID(name string) string {
+	h := hexOf("workgroup/"+name, 32)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // ec2Kinds are the ID prefixes and ARN resource types of simple EC2 resources.

@@ -8,7 +8,9 @@ a JSON file naming the rendered snippets and the stack's values, and the
 outcome of each case is printed as one JSON object.
 """
 
+import contextlib
 import datetime
+import io
 import json
 import os
 import sys
@@ -115,13 +117,15 @@ NOW = datetime.datetime.now(tzutc())
 AN_HOUR_LATER = NOW + datetime.timedelta(minutes=61)
 
 
-def assume_role_call(stack, user, number, expiration):
+def assume_role_call(stack, user, number, expiration, role_arn=None):
     """AssumeRole as AWS answers a chained call: SourceIdentity is the one
     SageMaker stamped on the notebook's session, whatever the caller asks;
-    the expected parameters leave the caller no SourceIdentity of its own."""
+    the expected parameters leave the caller no SourceIdentity of its own.
+    role_arn is the role asked for: the producer role unless given."""
+    role_arn = role_arn or stack["producerRoleArn"]
     return (
         "assume_role",
-        {"RoleArn": stack["producerRoleArn"], "RoleSessionName": user},
+        {"RoleArn": role_arn, "RoleSessionName": user},
         {
             "Credentials": {
                 "AccessKeyId": f"ASIAPRODUCER{number:08d}",
@@ -131,7 +135,7 @@ def assume_role_call(stack, user, number, expiration):
             },
             "AssumedRoleUser": {
                 "AssumedRoleId": f"AROAPRODUCERROLE:{user}",
-                "Arn": stack["producerRoleArn"].replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/" + user,
+                "Arn": role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/" + user,
             },
             "SourceIdentity": user,
         },
@@ -165,6 +169,40 @@ def data_api_calls(stack, user, sql):
     ]
 
 
+def serverless_data_api_calls(stack, db_user, sql):
+    """The Data API on a workgroup: no DbUser, the role is the database user."""
+    return [
+        (
+            "execute_statement",
+            {"WorkgroupName": stack["workgroupName"], "Database": stack["database"], "Sql": sql},
+            {"Id": "statement-1"},
+        ),
+        ("describe_statement", {"Id": "statement-1"}, {"Id": "statement-1", "Status": "FINISHED", "HasResultSet": True}),
+        (
+            "get_statement_result",
+            {"Id": "statement-1"},
+            {"ColumnMetadata": [{"name": "current_user"}], "Records": [[{"stringValue": db_user}]], "TotalNumRows": 1},
+        ),
+    ]
+
+
+def serverless_calls(stack, db_user, connections):
+    """GetWorkgroup for the endpoint, then GetCredentials per connection: no
+    DbUser, and the answer names the role's database user."""
+    workgroup = {
+        "workgroupName": stack["workgroupName"],
+        "endpoint": {"address": "analytics.111111111111.eu-west-1.redshift-serverless.amazonaws.com", "port": 5439},
+    }
+    return [("get_workgroup", {"workgroupName": stack["workgroupName"]}, {"workgroup": workgroup})] + [
+        (
+            "get_credentials",
+            {"workgroupName": stack["workgroupName"], "dbName": stack["database"]},
+            {"dbUser": db_user, "dbPassword": "database-password", "expiration": NOW + datetime.timedelta(minutes=15)},
+        )
+        for _ in range(connections)
+    ]
+
+
 def describe_space_call(metadata, response):
     space = {
         "DomainId": metadata["DomainId"],
@@ -194,11 +232,18 @@ def run_case(stack, case, directory):
     connections = 2 if case.get("afterAnHour") else 1
     # The database user: the consumer's namespace in split stacks, then the profile name.
     db_user = case.get("dbUserPrefix", "") + (user or "")
+    serverless = case.get("serverless", False)
     if user:
-        plan["sts"] = [assume_role_call(stack, user, 1, NOW + datetime.timedelta(hours=1))]
+        # A Serverless producer: the user's own role, named after the profile.
+        role_arn = stack["userRoleArnPrefix"] + user if serverless else None
+        plan["sts"] = [assume_role_call(stack, user, 1, NOW + datetime.timedelta(hours=1), role_arn)]
         if case.get("afterAnHour"):
-            plan["sts"].append(assume_role_call(stack, user, 2, AN_HOUR_LATER + datetime.timedelta(hours=1)))
-        if case["mode"] == "dataApi":
+            plan["sts"].append(assume_role_call(stack, user, 2, AN_HOUR_LATER + datetime.timedelta(hours=1), role_arn))
+        if serverless and case["mode"] == "dataApi":
+            plan["redshift-data"] = [call for _ in range(connections) for call in serverless_data_api_calls(stack, "IAMR:" + user, "SELECT current_user")]
+        elif serverless:
+            plan["redshift-serverless"] = serverless_calls(stack, "IAMR:" + user, connections)
+        elif case["mode"] == "dataApi":
             plan["redshift-data"] = [call for _ in range(connections) for call in data_api_calls(stack, db_user, "SELECT current_user")]
         else:
             plan["redshift"] = [] if case["mode"] == "managedEndpoint" else [
@@ -216,14 +261,17 @@ def run_case(stack, case, directory):
         return {"outcome": "error", "message": "the snippet does not read " + METADATA_FILE}
     namespace = {"__name__": "__notebook__"}
     result = {}
+    printed = io.StringIO()
     try:
-        exec(compile(source.replace(METADATA_FILE, json.dumps(metadata_path)), case["name"], "exec"), namespace)
-        if case.get("afterAnHour"):
-            namespace["session"].get_credentials()._time_fetcher = lambda: AN_HOUR_LATER
-            if case["mode"] == "dataApi":
-                namespace["read_sql_query"]("SELECT current_user")
-            else:
-                namespace["connect"]()
+        # What the snippet prints is the notebook's output, not the report's.
+        with contextlib.redirect_stdout(printed):
+            exec(compile(source.replace(METADATA_FILE, json.dumps(metadata_path)), case["name"], "exec"), namespace)
+            if case.get("afterAnHour"):
+                namespace["session"].get_credentials()._time_fetcher = lambda: AN_HOUR_LATER
+                if case["mode"] == "dataApi":
+                    namespace["read_sql_query"]("SELECT current_user")
+                else:
+                    namespace["connect"]()
         result.update(outcome="ok", user=namespace["user"])
     except RuntimeError as error:
         result.update(outcome="refused", message=str(error))
@@ -236,7 +284,7 @@ def run_case(stack, case, directory):
         except AssertionError as error:
             pending.append(f"{service}: {error}")
     # Copies: the next case starts these lists again.
-    result.update(calls=list(calls), connections=list(redshift_connector.connections))
+    result.update(calls=list(calls), connections=list(redshift_connector.connections), printed=printed.getvalue())
     result["unusedStubs"] = pending + [f"{service}: no client was made" for service in plan]
     return result
 
