@@ -59,6 +59,27 @@ func (r Resource) Input(key string) any {
 	return value.Mappable()
 }
 
+// InputAt returns the input at a path of object keys, converting only what
+// it returns: Input converts the whole property, which for a profile's
+// settings, read for 1,000 profiles, is most of the plan's work.
+func (r Resource) InputAt(path ...string) any {
+	properties := r.Inputs
+	for i, key := range path {
+		value, ok := properties[resource.PropertyKey(key)]
+		if !ok {
+			return nil
+		}
+		if i == len(path)-1 {
+			return value.Mappable()
+		}
+		if !value.IsObject() {
+			return nil
+		}
+		properties = value.ObjectValue()
+	}
+	return nil
+}
+
 // Output returns an output property like Input.
 func (r Resource) Output(key string) any {
 	value, ok := r.Outputs[resource.PropertyKey(key)]
@@ -74,8 +95,10 @@ func (r Resource) InAWS() bool { return r.Custom && r.Type != ProviderType }
 
 // String returns a string input, or "" when it is absent or not a string.
 func (r Resource) String(key string) string {
-	text, _ := r.Input(key).(string)
-	return text
+	if value, ok := r.Inputs[resource.PropertyKey(key)]; ok && value.IsString() {
+		return value.StringValue()
+	}
+	return ""
 }
 
 type provider struct{ name, account, region string }

@@ -233,7 +233,7 @@ func groupsPerStudioApp(all []offline.Resource, _ namer) map[string]usage {
 	domainDefaults := 0
 	for _, r := range all {
 		if r.Type == "aws:sagemaker/domain:Domain" {
-			domainDefaults = max(domainDefaults, len(securityGroupsIn(r.Input("defaultUserSettings"))))
+			domainDefaults = max(domainDefaults, len(securityGroupsIn(r.InputAt("defaultUserSettings", "securityGroups"))))
 		}
 	}
 	counts := map[[2]string]int{}
@@ -241,15 +241,14 @@ func groupsPerStudioApp(all []offline.Resource, _ namer) map[string]usage {
 		if r.Type != "aws:sagemaker/userProfile:UserProfile" {
 			continue
 		}
-		counts[[2]string{r.Provider, "apps of " + r.String("userProfileName")}] = domainDefaults + len(securityGroupsIn(r.Input("userSettings"))) + quota.SageMakerAppGroups
+		counts[[2]string{r.Provider, "apps of " + r.String("userProfileName")}] = domainDefaults + len(securityGroupsIn(r.InputAt("userSettings", "securityGroups"))) + quota.SageMakerAppGroups
 	}
 	return highest(counts)
 }
 
-func securityGroupsIn(settings any) []any {
-	object, _ := settings.(map[string]any)
-	groups, _ := object["securityGroups"].([]any)
-	return groups
+func securityGroupsIn(groups any) []any {
+	list, _ := groups.([]any)
+	return list
 }
 
 func securityGroupsPerRegion(all []offline.Resource, _ namer) map[string]usage {

@@ -113,6 +113,22 @@ def create_stubbed_client(self, service_name, *args, **kwargs):
 
 botocore.session.Session.create_client = create_stubbed_client
 
+# Every case starts a new boto3 session, whose loader would parse each
+# service's model again (SageMaker's is megabytes of JSON): the models are
+# read once here, and are only read.
+load_data_with_path = botocore.loaders.Loader.load_data_with_path
+loaded = {}
+
+
+def load_data_with_path_once(self, name):
+    key = (name, tuple(self.search_paths))
+    if key not in loaded:
+        loaded[key] = load_data_with_path(self, name)
+    return loaded[key]
+
+
+botocore.loaders.Loader.load_data_with_path = load_data_with_path_once
+
 NOW = datetime.datetime.now(tzutc())
 AN_HOUR_LATER = NOW + datetime.timedelta(minutes=61)
 
