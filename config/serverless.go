@@ -124,9 +124,6 @@ func (c *Config) checkServerless(p *problems) {
 	case !serverlessNamePattern.MatchString(s.WorkgroupName):
 		p.add(key+".workgroupName", "%q is not a workgroup name (3-64 lower-case letters, digits and hyphens)", s.WorkgroupName)
 	}
-	if c.Side != SideBoth {
-		p.add(key, "a Redshift Serverless producer is not supported yet in split stacks (side %s): deploy it from a stack of side both", c.Side)
-	}
 	switch c.Connection {
 	case ConnectionManagedEndpoint:
 		p.add("connection", "%s is not supported yet with a Redshift Serverless producer: a workgroup's managed endpoint in another account "+

@@ -141,11 +141,60 @@ func TestServerlessRejects(t *testing.T) {
 			}
 			r["tags"] = tags
 		}, "tags", "has 49 tags; with a Serverless producer each user's role carries them and 2 of its own"},
-		{"split producer stack", func(r map[string]any) {
-			serverless(r)
-			r["side"] = SideProducer
-			delete(r, "consumer")
-			r["consumers"] = []any{map[string]any{"name": "ml-team-a", "stack": "acme/studio-redshift/ml-team-a"}}
-		}, "producer.redshift.serverless", "not supported yet in split stacks"},
 	})
+}
+
+// serverlessProducerSide is a Serverless producer-side stack serving ml-team-a
+// by its stack and ml-team-b by values, with profiles.
+func serverlessProducerSide(r map[string]any) {
+	serverless(r)
+	producerSide(r)
+	r["consumers"] = append(r["consumers"].([]any), map[string]any{
+		"name": "ml-team-b", "accountId": "333333333333",
+		"executionRoleArn": "arn:aws:iam::333333333333:role/studio-execution",
+		"userProfiles":     []any{"alice", "carol"},
+	})
+}
+
+func TestServerlessSplitStacks(t *testing.T) {
+	raw := validRaw()
+	serverlessProducerSide(raw)
+	cfg, err := Parse(encode(t, raw))
+	require.NoError(t, err, "a Serverless producer serves consumer stacks")
+	assert.Equal(t, []string{"alice", "carol"}, cfg.Consumers[1].UserProfiles)
+
+	teamB := func(change func(map[string]any)) func(map[string]any) {
+		return func(r map[string]any) {
+			serverlessProducerSide(r)
+			change(r["consumers"].([]any)[1].(map[string]any))
+		}
+	}
+	long := strings.Repeat("a", 54) // ml-team-b_ and 54 characters: 64
+	assertRejections(t, []rejection{
+		{"a consumer by values without its profiles", teamB(func(c map[string]any) { delete(c, "userProfiles") }),
+			"consumers[1].userProfiles", "is required with a Redshift Serverless producer"},
+		{"a profile that is not one", teamB(func(c map[string]any) { c["userProfiles"] = []any{"alice", "Bob"} }),
+			"consumers[1].userProfiles[1]", "not a Studio user profile name"},
+		{"a profile of one character", teamB(func(c map[string]any) { c["userProfiles"] = []any{"a"} }),
+			"consumers[1].userProfiles[0]", "one character"},
+		{"a profile listed twice", teamB(func(c map[string]any) { c["userProfiles"] = []any{"alice", "alice"} }),
+			"consumers[1].userProfiles[1]", "listed twice"},
+		{"a role name longer than IAM takes", teamB(func(c map[string]any) { c["userProfiles"] = []any{long + "a"} }),
+			"consumers[1].userProfiles[0]", "65 characters; IAM takes at most 64: use a profile name of at most 54 characters"},
+		{"profiles beside a consumer's stack", func(r map[string]any) {
+			serverlessProducerSide(r)
+			r["consumers"].([]any)[0].(map[string]any)["userProfiles"] = []any{"alice"}
+		}, "consumers[0].stack", "comes with values of its own"},
+		{"profiles for a cluster", func(r map[string]any) {
+			producerSide(r)
+			r["consumers"] = []any{map[string]any{"name": "ml-team-b", "accountId": "333333333333",
+				"executionRoleArn": "arn:aws:iam::333333333333:role/studio-execution",
+				"vpc":              map[string]any{"id": "vpc-0d4e5f60718293a4b", "cidr": "10.30.0.0/16"},
+				"userProfiles":     []any{"alice"}}}
+		}, "consumers[0].userProfiles", "only a Redshift Serverless producer makes a role per user"},
+	})
+	raw = validRaw()
+	teamB(func(c map[string]any) { c["userProfiles"] = []any{long} })(raw)
+	_, err = Parse(encode(t, raw))
+	require.NoError(t, err, "a role name of 64 characters")
 }

@@ -50,6 +50,10 @@ type ConsumerRef struct {
 	// users: its namespace in the cluster. Absent, it is derived from Name
 	// (DefaultDBUserPrefix); "" gives the consumer the bare names.
 	DBUserPrefix *string `json:"dbUserPrefix,omitempty"`
+	// UserProfiles are the consumer's Studio user profiles, as its stack's
+	// userProfiles output lists them: with a Redshift Serverless producer,
+	// each gets a role of its own in the data account.
+	UserProfiles []string `json:"userProfiles,omitempty"`
 }
 
 // Database-user namespaces. A prefix is a label of lower-case letters,
@@ -128,7 +132,8 @@ func CheckDBUserNames(prefix string, profiles []string) error {
 	for i, profile := range profiles {
 		if len(prefix)+len(profile) > MaxDBUser {
 			p.add(fmt.Sprintf("consumer.studio.userProfiles[%d]", i), "%q becomes database user %q, %d characters; GetClusterCredentials takes at most %d: "+
-				"use a profile name of at most %d characters, or ask the producer stack for a shorter consumers[].dbUserPrefix",
+				"use a profile name of at most %d characters, or ask the producer stack for a shorter consumers[].dbUserPrefix "+
+				"(with Redshift Serverless, the role <prefix><profile> in the data account has IAM's limit, the same 64)",
 				profile, prefix+profile, len(prefix)+len(profile), MaxDBUser, MaxDBUser-len(prefix))
 		}
 	}
@@ -204,7 +209,11 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 			p.add(key+".name", "%q is listed twice", consumer.Name)
 		}
 		seen[consumer.Name] = true
-		given := consumer.AccountID != "" || consumer.ExecutionRoleArn != "" || consumer.VPC.ID != "" || consumer.VPC.CIDR != "" || consumer.PeeringConnectionID != ""
+		given := consumer.AccountID != "" || consumer.ExecutionRoleArn != "" || consumer.VPC.ID != "" || consumer.VPC.CIDR != "" || consumer.PeeringConnectionID != "" ||
+			len(consumer.UserProfiles) > 0
+		if consumer.Stack == "" {
+			c.checkConsumerProfiles(p, key, consumer)
+		}
 		if consumer.Stack != "" {
 			if !stackNamePattern.MatchString(consumer.Stack) {
 				p.add(key+".stack", "%q is not a stack name such as ml-team-a or acme/studio-redshift/ml-team-a", consumer.Stack)
@@ -229,6 +238,51 @@ func (c *Config) checkConsumers(p *problems, producerCIDR netip.Prefix) {
 			}
 		}
 	}
+}
+
+// checkConsumerProfiles validates the user profiles of a consumer given by
+// values: a Serverless producer makes a role named <dbUserPrefix><profile>
+// for each, and a cluster needs none.
+func (c *Config) checkConsumerProfiles(p *problems, key string, consumer ConsumerRef) {
+	if !c.IsServerless() {
+		forbid(p, key+".userProfiles", len(consumer.UserProfiles) > 0,
+			"only a Redshift Serverless producer makes a role per user; a cluster serves a consumer's users by its one producer role: remove it")
+		return
+	}
+	if len(consumer.UserProfiles) == 0 {
+		p.add(key+".userProfiles", "is required with a Redshift Serverless producer: the consumer's Studio user profiles (its stack's userProfiles output), "+
+			"each of which gets a role in the data account, e.g. [alice, bob]")
+		return
+	}
+	seen := map[string]bool{}
+	for j, profile := range consumer.UserProfiles {
+		k := fmt.Sprintf("%s.userProfiles[%d]", key, j)
+		role := consumer.UserPrefix() + profile
+		switch {
+		case !userProfilePattern.MatchString(profile):
+			p.add(k, "%q is not a Studio user profile name (lower-case letters, digits and hyphens, starting with a letter)", profile)
+		case len(profile) < 2:
+			// STS AssumeRole: SourceIdentity is 2 to 64 characters.
+			p.add(k, "%q is one character; the profile name becomes the session's SourceIdentity, which STS takes from 2 to 64 characters", profile)
+		case seen[profile]:
+			p.add(k, "%q is listed twice", profile)
+		case len(role) > maxRoleNameLen:
+			p.add(k, "%q names the role %q in the data account, %d characters; IAM takes at most %d: use a profile name of at most %d characters, or a shorter %s.dbUserPrefix",
+				profile, role, len(role), maxRoleNameLen, maxRoleNameLen-len(consumer.UserPrefix()), key)
+		}
+		seen[profile] = true
+	}
+}
+
+// CheckUserRoleName refuses, by key, a profile of a consumer read from its
+// stack whose role in the data account, <prefix><profile>, is longer than
+// IAM takes.
+func CheckUserRoleName(key, prefix, profile string) error {
+	if role := prefix + profile; len(role) > maxRoleNameLen {
+		return Errorf(key, "%q names the role %q in the data account, %d characters; IAM takes at most %d: use a profile name of at most %d characters, or a shorter dbUserPrefix for this consumer",
+			profile, role, len(role), maxRoleNameLen, maxRoleNameLen-len(prefix))
+	}
+	return nil
 }
 
 // ValidConsumerName reports whether a name can be a consumers[].name, and so

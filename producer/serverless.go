@@ -36,6 +36,14 @@ const DBRolesTag = "RedshiftDbRoles"
 // on it.
 func UserRolePath(project, stack string) string { return "/" + project + "/" + stack + "/" }
 
+// ConsumerUserRolePath is the IAM path of one consumer's user roles in a
+// producer-side stack: each consumer's execution role may assume roles on its
+// own path only, so no team reaches another's users even where two teams
+// have a profile of one name.
+func ConsumerUserRolePath(project, stack, consumer string) string {
+	return UserRolePath(project, stack) + consumer + "/"
+}
+
 // UserRolesArn is the pattern of every role on path in the account.
 func UserRolesArn(partition, account, path string) string {
 	return UserRoleArnPrefix(partition, account, path) + "*"
@@ -126,6 +134,16 @@ type ServerlessUsersArgs struct {
 	UserProfiles []string
 	// DBRoles are the database roles each user gets at sign-in; none when empty.
 	DBRoles []string
+	// RoleNamePrefix starts each role's name, <prefix><profile>: a producer
+	// side's consumer's namespace of database users (IAMR:<prefix><profile>);
+	// empty in a stack of both sides.
+	RoleNamePrefix string
+	// ChildName starts the names of the roles, their attachments and the
+	// shared policy, which are name's when empty. A producer side with many
+	// consumers gives every component one ChildName: the role names, unique
+	// in the account because the consumers' namespaces do not overlap, keep
+	// the children's names apart.
+	ChildName string
 }
 
 // NewServerlessUsers registers one role per user and the policy they share.
@@ -135,12 +153,16 @@ func NewServerlessUsers(ctx *pulumi.Context, name string, args *ServerlessUsersA
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
+	childName := name
+	if args.ChildName != "" {
+		childName = args.ChildName
+	}
 	permissions := args.WorkgroupArn.ToStringOutput().ApplyT(func(workgroupArn string) (string, error) {
 		return ServerlessPermissionPolicy(workgroupArn).JSON()
 	}).(pulumi.StringOutput)
 	// One managed policy for every role: its size does not depend on the
 	// users (managed policy 6,144 characters, IAM quotas).
-	shared, err := iam.NewPolicy(ctx, name+"-workgroup-access", &iam.PolicyArgs{
+	shared, err := iam.NewPolicy(ctx, childName+"-"+args.RoleNamePrefix+"workgroup-access", &iam.PolicyArgs{
 		Path:        pulumi.String(args.Path),
 		Description: pulumi.String("Signs in to Redshift Serverless workgroup " + args.WorkgroupName + " as the role's own database user"),
 		Policy:      permissions,
@@ -154,6 +176,7 @@ func NewServerlessUsers(ctx *pulumi.Context, name string, args *ServerlessUsersA
 	}
 	roleArns := pulumi.StringMap{}
 	for _, profile := range args.UserProfiles {
+		roleName := args.RoleNamePrefix + profile
 		trust := args.ExecutionRoleArn.ToStringOutput().ApplyT(func(executionRoleArn string) (string, error) {
 			return UserRoleTrustPolicy(executionRoleArn, profile).JSON()
 		}).(pulumi.StringOutput)
@@ -166,17 +189,17 @@ func NewServerlessUsers(ctx *pulumi.Context, name string, args *ServerlessUsersA
 		// profile and the stack, which no change renames. Each role counts
 		// against IAM's roles per account (1,000 by default), which the
 		// up-time check and the plan's quota table measure.
-		role, err := iam.NewRole(ctx, name+"-"+profile, &iam.RoleArgs{
-			Name:             pulumi.String(profile),
+		role, err := iam.NewRole(ctx, childName+"-"+roleName, &iam.RoleArgs{
+			Name:             pulumi.String(roleName),
 			Path:             pulumi.String(args.Path),
-			Description:      pulumi.String("Studio user " + profile + " in Redshift Serverless workgroup " + args.WorkgroupName + ", as database user " + DatabaseUser(profile)),
+			Description:      pulumi.String("Studio user " + profile + " in Redshift Serverless workgroup " + args.WorkgroupName + ", as database user " + DatabaseUser(roleName)),
 			AssumeRolePolicy: trust,
 			Tags:             roleTags,
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("role of %s: %w", profile, err)
 		}
-		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-"+profile+"-workgroup-access", &iam.RolePolicyAttachmentArgs{
+		if _, err := iam.NewRolePolicyAttachment(ctx, childName+"-"+roleName+"-workgroup-access", &iam.RolePolicyAttachmentArgs{
 			Role:      role.Name,
 			PolicyArn: shared.Arn,
 		}, parent); err != nil {

@@ -1,6 +1,8 @@
 package program
 
 import (
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -114,7 +116,7 @@ func exportCore(ctx *pulumi.Context, cfg *config.Config, studio *consumer.Consum
 			EndpointAddress:   values[1].(string),
 			EndpointPort:      values[2].(int),
 			WorkgroupName:     workgroupName(cfg),
-			UserRoleArnPrefix: userRoleArnPrefix(ctx, cfg),
+			UserRoleArnPrefix: userRoleArnPrefix(cfg, values[0].(string)),
 		})
 	}).(pulumi.StringOutput)
 
@@ -257,10 +259,11 @@ func workgroupName(cfg *config.Config) string {
 }
 
 // userRoleArnPrefix is the ARN of a Serverless producer's user roles without
-// the profile name that ends each, "" for a cluster.
-func userRoleArnPrefix(ctx *pulumi.Context, cfg *config.Config) string {
+// the name that ends each, "" for a cluster: the pattern of the roles
+// (producer.UserRolesArn) the execution role may assume, without its *.
+func userRoleArnPrefix(cfg *config.Config, userRolesArn string) string {
 	if !cfg.IsServerless() {
 		return ""
 	}
-	return producer.UserRoleArnPrefix(cfg.Partition(), cfg.Producer.AccountID, userRolePath(ctx))
+	return strings.TrimSuffix(userRolesArn, "*")
 }

@@ -2,6 +2,7 @@ package program
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/studio-redshift/studio-redshift/config"
 	"github.com/studio-redshift/studio-redshift/internal/quota"
@@ -127,3 +128,22 @@ func serverlessRoles(cfg *config.Config) int {
 // whatever the features: the execution role and a role per sibling feature
 // (Athena, Feature Store), none per user.
 const consumerRolesBound = 3
+
+// checkServerlessConsumerRoles counts the roles a Serverless producer side
+// makes in the data account, one per user of every ready consumer, against
+// IAM's roles per account (IAM quotas, 1,000 by default): the consumers share
+// the account's quota, so no one consumer's count shows the problem.
+func checkServerlessConsumerRoles(cfg *config.Config, consumers []consumerReady) error {
+	roles := 0
+	var counts []string
+	for _, c := range consumers {
+		roles += len(c.userProfiles)
+		counts = append(counts, fmt.Sprintf("%s %d", c.name, len(c.userProfiles)))
+	}
+	if roles > quota.RolesPerAccount {
+		return config.Errorf("consumers", "the consumers' users take %d roles in the data account %s (%s), one each with a Redshift Serverless producer; IAM allows %d roles per account by default, and the account's other roles count too: "+
+			"raise the IAM quota \"Roles per account\" first (Service Quotas, up to 5,000), or serve some consumers from a producer stack of another data account",
+			roles, cfg.Producer.AccountID, strings.Join(counts, ", "), quota.RolesPerAccount)
+	}
+	return nil
+}

@@ -47,11 +47,18 @@ const (
 const (
 	linkRoleArn      = "producerRoleArn"
 	linkDBUserPrefix = "dbUserPrefix"
+	// linkUserRolesArn is, with a Serverless producer, the pattern of the
+	// consumer's users' roles (its own path), and producerRoleArn is empty:
+	// a consumer stack of a version that knew only a cluster stops as
+	// pending instead of assuming a pattern.
+	linkUserRolesArn = "userRolesArn"
 )
 
 // consumerReady is one consumer as the producer side sees it.
 type consumerReady struct {
 	name, accountID, executionRoleArn, vpcID, cidr, peeringID string
+	// userProfiles are its Studio users, for a Serverless producer's roles.
+	userProfiles []string
 }
 
 // runProducerSide deploys the data account's part for the listed consumers.
@@ -75,6 +82,11 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 			return err
 		}
 	}
+	if cfg.IsServerless() {
+		if err := checkServerlessConsumerRoles(cfg, consumers); err != nil {
+			return err
+		}
+	}
 	var clusterVPC *vpc
 	if cfg.UsesProducerVPC() {
 		if clusterVPC, err = newVPC(ctx, cfg, producerSpec(cfg, provider)); err != nil {
@@ -85,8 +97,14 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	clusterGroup, clusterID, err := producerCluster(ctx, cfg, provider, clusterVPC, logs)
-	if err != nil {
+	var workgroup *serverlessWorkgroup
+	var clusterGroup, clusterID pulumi.StringInput
+	if cfg.IsServerless() {
+		if workgroup, err = newServerlessWorkgroup(ctx, cfg, provider, clusterVPC); err != nil {
+			return err
+		}
+		clusterGroup = workgroup.group
+	} else if clusterGroup, clusterID, err = producerCluster(ctx, cfg, provider, clusterVPC, logs); err != nil {
 		return err
 	}
 
@@ -113,6 +131,11 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	awaitingAuthorization := map[string][]pulumi.Map{} // account → its consumers' link states
 	for _, c := range consumers {
 		roles[roleOf[c.name]].ExecutionRoleArn = pulumi.String(c.executionRoleArn)
+		if workgroup != nil {
+			if err := newConsumerUsers(ctx, cfg, provider, workgroup, c); err != nil {
+				return err
+			}
+		}
 		state := links[c.name].(pulumi.Map)
 		state[linkTrusted] = pulumi.Bool(true)
 		switch cfg.Connection {
@@ -152,15 +175,23 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		}
 	}
 
-	data, err := producer.NewProducer(ctx, "producer", &producer.ProducerArgs{
+	args := &producer.ProducerArgs{
 		Cluster:                clusterOf(cfg),
 		Roles:                  roles,
 		Peerings:               peerings,
 		ClusterSecurityGroupID: clusterGroup,
 		Port:                   redshift.Port,
-	}, pulumi.Provider(provider))
-	if err != nil {
-		return err
+	}
+	if workgroup != nil {
+		// The users' roles serve a workgroup's consumers: no producer role,
+		// and the component only where there is a peering to serve.
+		args.Cluster, args.Roles = producer.Cluster{}, nil
+	}
+	var data *producer.Producer
+	if workgroup == nil || len(peerings) > 0 {
+		if data, err = producer.NewProducer(ctx, "producer", args, pulumi.Provider(provider)); err != nil {
+			return err
+		}
 	}
 
 	ctx.Export("side", pulumi.String(cfg.Side))
@@ -173,10 +204,18 @@ func runProducerSide(ctx *pulumi.Context, cfg *config.Config) error {
 	// of chaining into a role that is gone.
 	for _, c := range cfg.Consumers {
 		state := links[c.Name].(pulumi.Map)
-		state[linkRoleArn] = data.RoleArns.MapIndex(pulumi.String(c.Name))
 		state[linkDBUserPrefix] = pulumi.String(c.UserPrefix())
+		if workgroup != nil {
+			state[linkRoleArn] = pulumi.String("")
+			state[linkUserRolesArn] = pulumi.String(producer.UserRolesArn(cfg.Partition(), cfg.Producer.AccountID, consumerUserRolePath(ctx, c.Name)))
+			continue
+		}
+		state[linkRoleArn] = data.RoleArns.MapIndex(pulumi.String(c.Name))
 	}
 	ctx.Export("producerRoleArn", pulumi.String(""))
+	if workgroup != nil {
+		ctx.Export("redshiftWorkgroup", pulumi.String(workgroupName(cfg)))
+	}
 	producerVpcID := pulumi.String(cfg.Producer.VPC.ID).ToStringOutput()
 	if clusterVPC != nil {
 		producerVpcID = clusterVPC.id.ToStringOutput()
@@ -200,7 +239,7 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 	for i, c := range cfg.Consumers {
 		if c.Stack == "" {
 			ready = append(ready, consumerReady{name: c.Name, accountID: c.AccountID, executionRoleArn: c.ExecutionRoleArn,
-				vpcID: c.VPC.ID, cidr: c.VPC.CIDR, peeringID: c.PeeringConnectionID})
+				vpcID: c.VPC.ID, cidr: c.VPC.CIDR, peeringID: c.PeeringConnectionID, userProfiles: c.UserProfiles})
 			peered = append(peered, config.PeeredConsumer{Key: fmt.Sprintf("consumers[%d].vpc.cidr", i), Index: i, Name: c.Name, CIDR: c.VPC.CIDR})
 			continue
 		}
@@ -221,6 +260,11 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 			continue
 		}
 		consumer := consumerReady{name: c.Name, executionRoleArn: values[0], accountID: values[1], vpcID: values[2], cidr: values[3], peeringID: values[4]}
+		if cfg.IsServerless() {
+			if consumer.userProfiles, err = stackProfiles(outputs, i, c); err != nil {
+				return nil, nil, err
+			}
+		}
 		peered = append(peered, config.PeeredConsumer{
 			Key: fmt.Sprintf("consumers[%d] (%s, its stack %s's consumerVpcCidr)", i, c.Name, c.Stack), Index: i, Name: c.Name, CIDR: consumer.cidr,
 		})
@@ -236,6 +280,52 @@ func readConsumers(ctx *pulumi.Context, cfg *config.Config) ([]consumerReady, []
 		}
 	}
 	return ready, pending, nil
+}
+
+// stackProfiles reads a consumer stack's userProfiles output: with a
+// Serverless producer each profile gets a role named <prefix><profile>,
+// which IAM takes up to 64 characters (CreateRole, RoleName).
+func stackProfiles(outputs outputSource, index int, c config.ConsumerRef) ([]string, error) {
+	value, err := outputs.value("userProfiles")
+	if err != nil {
+		return nil, err
+	}
+	listed, _ := value.([]any)
+	profiles := make([]string, 0, len(listed))
+	for j, entry := range listed {
+		profile, _ := entry.(string)
+		key := fmt.Sprintf("consumers[%d] (%s, its stack %s's userProfiles[%d])", index, c.Name, c.Stack, j)
+		if err := config.CheckUserRoleName(key, c.UserPrefix(), profile); err != nil {
+			return nil, err
+		}
+		profiles = append(profiles, profile)
+	}
+	return profiles, nil
+}
+
+// consumerUserRolePath is the IAM path of one consumer's users' roles.
+func consumerUserRolePath(ctx *pulumi.Context, consumerName string) string {
+	return producer.ConsumerUserRolePath(config.Project, ctx.Stack(), consumerName)
+}
+
+// newConsumerUsers makes one ready consumer's users' roles: each named
+// <dbUserPrefix><profile>, the database user IAMR:<dbUserPrefix><profile>,
+// on the consumer's own path, trusting that consumer's execution role alone.
+func newConsumerUsers(ctx *pulumi.Context, cfg *config.Config, provider pulumi.ProviderResource, workgroup *serverlessWorkgroup, c consumerReady) error {
+	listed := cfg.Consumers[slices.IndexFunc(cfg.Consumers, func(ref config.ConsumerRef) bool { return ref.Name == c.name })]
+	if _, err := producer.NewServerlessUsers(ctx, "serverless-users-"+c.name, &producer.ServerlessUsersArgs{
+		ExecutionRoleArn: pulumi.String(c.executionRoleArn),
+		WorkgroupArn:     workgroup.arn,
+		WorkgroupName:    cfg.Producer.Redshift.Serverless.WorkgroupName,
+		Path:             consumerUserRolePath(ctx, c.name),
+		UserProfiles:     c.userProfiles,
+		DBRoles:          cfg.Producer.Redshift.DBGroups,
+		RoleNamePrefix:   listed.UserPrefix(),
+		ChildName:        "serverless-users",
+	}, pulumi.Provider(provider)); err != nil {
+		return fmt.Errorf("consumer %s's users' roles: %w", c.name, err)
+	}
+	return nil
 }
 
 // runConsumerSide deploys one ML account's part, reading the producer-side
@@ -298,10 +388,13 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 		}
 	}
 
-	if _, err := consumer.NewRoleChain(ctx, "role-chain", &consumer.RoleChainArgs{
-		ExecutionRoleName: studio.ExecutionRoleName,
-		ProducerRoleArn:   pulumi.String(facts.roleArn),
-	}, pulumi.Provider(provider)); err != nil {
+	chain := &consumer.RoleChainArgs{ExecutionRoleName: studio.ExecutionRoleName, ProducerRoleArn: pulumi.String(facts.roleArn)}
+	if cfg.IsServerless() {
+		// The roles on this consumer's own path whose tag names the
+		// session's user: one statement, whatever the number of users.
+		chain.UserTag = producer.UserTag
+	}
+	if _, err := consumer.NewRoleChain(ctx, "role-chain", chain, pulumi.Provider(provider)); err != nil {
 		return err
 	}
 	if err := newGuardrails(ctx, cfg, provider, studio, consumerVPC, pulumi.StringArray{studio.ExecutionRoleArn}); err != nil {
@@ -317,7 +410,8 @@ func runConsumerSide(ctx *pulumi.Context, cfg *config.Config) error {
 // producerFacts are what a consumer-side stack reads of the producer side.
 type producerFacts struct {
 	// roleArn and dbUserPrefix are this consumer's own producer role and
-	// namespace of database users.
+	// namespace of database users; with a Serverless producer, roleArn is
+	// the pattern of its users' roles (userRolesArn).
 	roleArn, dbUserPrefix string
 	// link is this consumer's entry in the producer's consumerLinks.
 	link map[string]bool
@@ -365,6 +459,12 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 	if port, ok := redshiftFacts["port"].(float64); ok {
 		r.Port = int(port)
 	}
+	// A Serverless producer names its workgroup: the snippet signs in to
+	// it, and Studio's VPC gets its interface endpoint.
+	r.Serverless = nil
+	if workgroup, _ := redshiftFacts["workgroupName"].(string); workgroup != "" {
+		r.Serverless = &config.Serverless{WorkgroupName: workgroup}
+	}
 	r.DBGroups = nil
 	if groups, ok := redshiftFacts["dbGroups"].([]any); ok {
 		for _, group := range groups {
@@ -390,6 +490,9 @@ func readProducer(ctx *pulumi.Context, cfg *config.Config) (*producerFacts, erro
 	// The role and the namespace are this consumer's own: without its
 	// entry there is nothing this stack may assume.
 	facts.roleArn, _ = mine[linkRoleArn].(string)
+	if cfg.IsServerless() {
+		facts.roleArn, _ = mine[linkUserRolesArn].(string)
+	}
 	prefix, hasPrefix := mine[linkDBUserPrefix].(string)
 	if facts.roleArn == "" || !hasPrefix {
 		if cfg.ProducerStack == "" {

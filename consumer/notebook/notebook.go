@@ -31,8 +31,9 @@ type Redshift struct {
 	EndpointPort    int
 	// WorkgroupName, for a Redshift Serverless producer, is the workgroup
 	// (ClusterIdentifier and ProducerRoleArn are then unused), and
-	// UserRoleArnPrefix the ARN of the users' roles but the profile name
-	// that ends each (producer.UserRolesArn without its *).
+	// UserRoleArnPrefix the ARN of the users' roles but the name that ends
+	// each (producer.UserRolesArn without its *): the profile's, after
+	// DBUserPrefix where a producer-side stack gives one.
 	WorkgroupName     string
 	UserRoleArnPrefix string
 }
@@ -75,8 +76,14 @@ from botocore.credentials import RefreshableCredentials
 
 REGION = {{py .Region}}
 {{- if .WorkgroupName}}
+{{- if .DBUserPrefix}}
+# Your own role in the data account: its name is this ML account's namespace,
+# then your profile's, and Redshift Serverless makes it your database user,
+# IAMR:<namespace><profile>.
+{{- else}}
 # Your own role in the data account: its name is your profile's, and Redshift
 # Serverless makes it your database user, IAMR:<profile>.
+{{- end}}
 USER_ROLE_ARN_PREFIX = {{py .UserRoleArnPrefix}}
 WORKGROUP_NAME = {{py .WorkgroupName}}
 {{- else}}
@@ -133,7 +140,7 @@ def assume_producer_role():
     carries over and which no caller can change, and the producer role gives database
     credentials for that name only."""
 {{- if .WorkgroupName}}
-    credentials = sts.assume_role(RoleArn=USER_ROLE_ARN_PREFIX + user, RoleSessionName=user)["Credentials"]
+    credentials = sts.assume_role(RoleArn=USER_ROLE_ARN_PREFIX + {{$dbUser}}, RoleSessionName=user)["Credentials"]
 {{- else}}
     credentials = sts.assume_role(RoleArn=PRODUCER_ROLE_ARN, RoleSessionName=user)["Credentials"]
 {{- end}}
