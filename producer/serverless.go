@@ -39,7 +39,10 @@ func UserRolePath(project, stack string) string { return "/" + project + "/" + s
 // ConsumerUserRolePath is the IAM path of one consumer's user roles in a
 // producer-side stack: each consumer's execution role may assume roles on its
 // own path only, so no team reaches another's users even where two teams
-// have a profile of one name.
+// have a profile of one name. A path takes up to 512 characters of ASCII
+// from ! to ~ (CreateRole, Path): a stack name and a consumer name (at most
+// 40 of [a-z0-9-]) stay well within it. A role's path is ForceNew (provider
+// schema), and neither name changes for a consumer.
 func ConsumerUserRolePath(project, stack, consumer string) string {
 	return UserRolePath(project, stack) + consumer + "/"
 }

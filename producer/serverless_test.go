@@ -83,6 +83,41 @@ func TestServerlessUsersWithoutDatabaseRoles(t *testing.T) {
 	assert.Equal(t, map[string]any{UserTag: "alice"}, role.Input("tags"))
 }
 
+// TestServerlessUsersOfConsumers: a producer side's components, one per
+// consumer, each with its namespace and path, whose children's names stay
+// apart though both consumers have an alice.
+func TestServerlessUsersOfConsumers(t *testing.T) {
+	result, err := offline.RunComponent(func(ctx *pulumi.Context, providers []pulumi.ProviderResource) error {
+		for _, team := range []string{"ml-team-a", "ml-team-b"} {
+			if _, err := NewServerlessUsers(ctx, "serverless-users-"+team, &ServerlessUsersArgs{
+				ExecutionRoleArn: pulumi.String("arn:aws:iam::" + consumerAccount + ":role/" + team + "-execution"),
+				WorkgroupArn:     pulumi.String(workgroupArn),
+				WorkgroupName:    "analytics",
+				Path:             ConsumerUserRolePath("studio-redshift", "data-platform", team),
+				UserProfiles:     []string{"alice"},
+				RoleNamePrefix:   team + "_",
+				ChildName:        "serverless-users",
+			}, pulumi.Provider(providers[0])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, testRegion, producerAccount)
+	require.NoError(t, err)
+	for _, team := range []string{"ml-team-a", "ml-team-b"} {
+		role := one(t, result, "aws:iam/role:Role", "serverless-users-"+team+"_alice")
+		assert.Equal(t, team+"_alice", role.String("name"), "the database user IAMR:%s_alice", team)
+		assert.Equal(t, "/studio-redshift/data-platform/"+team+"/", role.String("path"))
+		assert.Equal(t, map[string]any{UserTag: "alice"}, role.Input("tags"), "the tag is the profile, which the session's SourceIdentity is")
+		trust, err := policy.Parse(role.String("assumeRolePolicy"))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"arn:aws:iam::" + consumerAccount + ":role/" + team + "-execution"}, trust.Statement[0].Principal.AWS, "its consumer's execution role only")
+		shared := one(t, result, "aws:iam/policy:Policy", "serverless-users-"+team+"_workgroup-access")
+		attachment := one(t, result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "serverless-users-"+team+"_alice-workgroup-access")
+		assert.Equal(t, shared.Output("arn"), attachment.Input("policyArn"))
+	}
+}
+
 // TestWorkgroup: a created namespace and workgroup, private, encrypted with
 // a key of their own, audit logs exported, the namespace protected.
 func TestWorkgroup(t *testing.T) {

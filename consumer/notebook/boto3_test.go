@@ -126,6 +126,14 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 		path := filepath.Join(dir, mode+"-serverless.py")
 		require.NoError(t, os.WriteFile(path, []byte(snippet), 0o600))
 		input.Snippets[mode+" serverless"] = path
+		// A Serverless producer's consumer stack: the role <prefix><profile>
+		// on the consumer's own path.
+		snippet, err = RedshiftSnippet(Redshift{Region: "eu-west-1", Database: input.Database, Connection: mode, DBUserPrefix: splitPrefix,
+			WorkgroupName: input.WorkgroupName, UserRoleArnPrefix: input.UserRoleArnPrefix})
+		require.NoError(t, err)
+		path = filepath.Join(dir, mode+"-serverless-split.py")
+		require.NoError(t, os.WriteFile(path, []byte(snippet), 0o600))
+		input.Snippets[mode+" serverless split"] = path
 	}
 	for _, mode := range []string{"peering", "dataApi", "managedEndpoint"} {
 		values := Redshift{Region: "eu-west-1", ProducerRoleArn: input.ProducerRoleArn, ClusterIdentifier: input.ClusterIdentifier,
@@ -168,6 +176,10 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 		{Name: "split consumer, Data API", Mode: "dataApi", Snippet: "dataApi split", DBUserPrefix: splitPrefix, Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice"},
 		{Name: "serverless", Mode: "peering", Snippet: "peering serverless", Serverless: true, Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice", AfterAnHour: true},
 		{Name: "serverless, Data API", Mode: "dataApi", Snippet: "dataApi serverless", Serverless: true, Metadata: space("bob-space"), DescribeSpace: privateSpace("bob"), User: "bob"},
+		{Name: "serverless, split consumer", Mode: "peering", Snippet: "peering serverless split", Serverless: true, DBUserPrefix: splitPrefix,
+			Metadata: space("alice-space"), DescribeSpace: privateSpace("alice"), User: "alice"},
+		{Name: "serverless, split consumer, Data API", Mode: "dataApi", Snippet: "dataApi serverless split", Serverless: true, DBUserPrefix: splitPrefix,
+			Metadata: space("bob-space"), DescribeSpace: privateSpace("bob"), User: "bob"},
 		{Name: "serverless, shared space", Mode: "peering", Snippet: "peering serverless", Serverless: true, Metadata: space("team-space"), DescribeSpace: map[string]any{
 			"OwnershipSettings":    map[string]any{"OwnerUserProfileName": "alice"},
 			"SpaceSharingSettings": map[string]any{"SharingType": "Shared"},
@@ -214,7 +226,7 @@ func TestRedshiftSnippetUnderBoto3(t *testing.T) {
 				// A Serverless producer's user assumes their own role.
 				roleArn := input.ProducerRoleArn
 				if tc.Serverless {
-					roleArn = input.UserRoleArnPrefix + tc.User
+					roleArn = input.UserRoleArnPrefix + tc.DBUserPrefix + tc.User
 				}
 				assert.Equal(t, map[string]any{"RoleArn": roleArn, "RoleSessionName": tc.User}, call.Params, tc.Name)
 			}

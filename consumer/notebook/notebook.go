@@ -125,7 +125,11 @@ def get_userprofile_name():
 
 user = get_userprofile_name()
 {{- if .DBUserPrefix}}
+{{- if .WorkgroupName}}
+# Your role's name: this ML account's namespace in the workgroup, then your profile name.
+{{- else}}
 # Your Redshift user: this ML account's namespace in the cluster, then your profile name.
+{{- end}}
 DB_USER_PREFIX = {{py .DBUserPrefix}}
 db_user = DB_USER_PREFIX + user
 {{- end}}
@@ -209,7 +213,7 @@ endpoint = serverless.get_workgroup(workgroupName=WORKGROUP_NAME)["workgroup"]["
 
 def connect():
     """A new connection to the workgroup as this user, with a database password of its own."""
-    # The workgroup makes this role the database user IAMR:<profile> (created at first sign-in).
+    # The workgroup makes this role the database user IAMR:<role name> (created at first sign-in).
     database_credentials = serverless.get_credentials(workgroupName=WORKGROUP_NAME, dbName=DATABASE)
     print("Signed in to", WORKGROUP_NAME, "as database user", database_credentials["dbUser"])
     return redshift_connector.connect(

@@ -107,7 +107,7 @@ var quotaRules = []quotaRule{
 	},
 	{
 		name: "IAM roles per account", limit: quota.RolesPerAccount, source: iamQuotas,
-		key:     "consumers (one producer role each; the quota can be raised to 5,000); consumer.studio.userProfiles take none, but one role each in the data account with a Redshift Serverless producer (raise \"Roles per account\" before 1,000)",
+		key:     "consumers (one producer role each; the quota can be raised to 5,000); consumer.studio.userProfiles take none, but one role each in the data account with a Redshift Serverless producer, on a producer side every consumer's users together (raise \"Roles per account\" before 1,000)",
 		measure: countBy("aws:iam/role:Role", "", nil),
 	},
 	{

@@ -250,15 +250,16 @@ def run_case(stack, case, directory):
     db_user = case.get("dbUserPrefix", "") + (user or "")
     serverless = case.get("serverless", False)
     if user:
-        # A Serverless producer: the user's own role, named after the profile.
-        role_arn = stack["userRoleArnPrefix"] + user if serverless else None
+        # A Serverless producer: the user's own role, named after the profile
+        # (after the consumer's namespace, in split stacks).
+        role_arn = stack["userRoleArnPrefix"] + db_user if serverless else None
         plan["sts"] = [assume_role_call(stack, user, 1, NOW + datetime.timedelta(hours=1), role_arn)]
         if case.get("afterAnHour"):
             plan["sts"].append(assume_role_call(stack, user, 2, AN_HOUR_LATER + datetime.timedelta(hours=1), role_arn))
         if serverless and case["mode"] == "dataApi":
-            plan["redshift-data"] = [call for _ in range(connections) for call in serverless_data_api_calls(stack, "IAMR:" + user, "SELECT current_user")]
+            plan["redshift-data"] = [call for _ in range(connections) for call in serverless_data_api_calls(stack, "IAMR:" + db_user, "SELECT current_user")]
         elif serverless:
-            plan["redshift-serverless"] = serverless_calls(stack, "IAMR:" + user, connections)
+            plan["redshift-serverless"] = serverless_calls(stack, "IAMR:" + db_user, connections)
         elif case["mode"] == "dataApi":
             plan["redshift-data"] = [call for _ in range(connections) for call in data_api_calls(stack, db_user, "SELECT current_user")]
         else:
