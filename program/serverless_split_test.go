@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,15 +39,27 @@ func serverlessProducerSide(t *testing.T, teamBProfiles []string) map[string]str
 	return values
 }
 
-// serverlessSplitRounds runs the documented order with a Serverless producer.
+// serverlessSplitRounds runs the documented order with a Serverless
+// producer, once per test binary: the tests only read the results.
 func serverlessSplitRounds(t *testing.T) (producerFirst, consumerFirst, producerSecond, consumerSecond *offline.Result) {
 	t.Helper()
-	producerValues := serverlessProducerSide(t, []string{"alice", "carol"})
-	producerFirst = runStack(t, "data-platform", producerValues, map[string]map[string]any{"ml-team-a": {}})
-	consumerFirst = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": producerFirst.Outputs})
-	producerSecond = runStack(t, "data-platform", producerValues, map[string]map[string]any{"ml-team-a": consumerFirst.Outputs})
-	consumerSecond = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": producerSecond.Outputs})
-	return
+	serverlessRounds.once.Do(func() {
+		producerValues := serverlessProducerSide(t, []string{"alice", "carol"})
+		r := &serverlessRounds.results
+		r[0] = runStack(t, "data-platform", producerValues, map[string]map[string]any{"ml-team-a": {}})
+		r[1] = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": r[0].Outputs})
+		r[2] = runStack(t, "data-platform", producerValues, map[string]map[string]any{"ml-team-a": r[1].Outputs})
+		r[3] = runStack(t, "ml-team-a", stackConfig(t, "ml-team-a"), map[string]map[string]any{"data-platform": r[2].Outputs})
+	})
+	r := serverlessRounds.results
+	require.NotNil(t, r[3], "the rounds failed in an earlier test")
+	return r[0], r[1], r[2], r[3]
+}
+
+// serverlessRounds holds the four runs of serverlessSplitRounds.
+var serverlessRounds struct {
+	once    sync.Once
+	results [4]*offline.Result
 }
 
 // userRoles are a run's users' roles by name.
@@ -254,4 +267,21 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, key)
 	}
 	return out
+}
+
+// TestAServerlessConsumersProfileTooLongForItsRole: a profile a consumer stack
+// reports whose role, <prefix><profile>, IAM would refuse is refused by key,
+// naming the consumer and its stack's output.
+func TestAServerlessConsumersProfileTooLongForItsRole(t *testing.T) {
+	_, consumerFirst, _, _ := serverlessSplitRounds(t)
+	outputs := map[string]any{}
+	for key, value := range consumerFirst.Outputs {
+		outputs[key] = value
+	}
+	outputs["userProfiles"] = []any{"alice", strings.Repeat("a", 55)} // ml-team-a_ and 55: 65
+	_, err := offline.Run(Run, config.Project, "data-platform", serverlessProducerSide(t, []string{"alice"}),
+		offline.WithStackReference("ml-team-a", outputs))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "consumers[0] (ml-team-a, its stack ml-team-a's userProfiles[1]):")
+	assert.Contains(t, err.Error(), "65 characters; IAM takes at most 64: use a profile name of at most 54 characters")
 }
