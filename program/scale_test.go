@@ -82,12 +82,15 @@ func TestAThousandUsers(t *testing.T) {
 	t.Parallel()
 	for _, stack := range []struct {
 		name         string
-		clusterGroup func(*offline.Result) string
+		clusterGroup func(*testing.T, *offline.Result) string
 	}{
-		{"dev", func(*offline.Result) string { return "sg-0a1b2c3d4e5f60718" }},
-		{"demo", func(r *offline.Result) string { return one(t, r, securityGroupType, "warehouse-cluster").ID }},
+		{"dev", func(*testing.T, *offline.Result) string { return "sg-0a1b2c3d4e5f60718" }},
+		{"demo", func(t *testing.T, r *offline.Result) string {
+			return one(t, r, securityGroupType, "warehouse-cluster").ID
+		}},
 	} {
 		t.Run(stack.name, func(t *testing.T) {
+			t.Parallel()
 			values := stackConfig(t, stack.name)
 			two := run(t, values)
 			thousand := thousandUsers(t, stack.name)
@@ -125,7 +128,7 @@ func TestAThousandUsers(t *testing.T) {
 			}
 
 			assertIsolatedAndReachable(t, thousand, studioTopology{
-				producerCIDR: producerCIDR, consumerCIDR: consumerCIDR, port: 5439, clusterGroup: stack.clusterGroup(thousand),
+				producerCIDR: producerCIDR, consumerCIDR: consumerCIDR, port: 5439, clusterGroup: stack.clusterGroup(t, thousand),
 			})
 		})
 	}
