@@ -257,7 +257,7 @@ func (c *Config) checkConsumerProfiles(p *problems, key string, consumer Consume
 	seen := map[string]bool{}
 	for j, profile := range consumer.UserProfiles {
 		k := fmt.Sprintf("%s.userProfiles[%d]", key, j)
-		role := consumer.UserPrefix() + profile
+		tooLong := userRoleNameProblem(consumer.UserPrefix(), profile, key+".dbUserPrefix")
 		switch {
 		case !userProfilePattern.MatchString(profile):
 			p.add(k, "%q is not a Studio user profile name (lower-case letters, digits and hyphens, starting with a letter)", profile)
@@ -266,9 +266,8 @@ func (c *Config) checkConsumerProfiles(p *problems, key string, consumer Consume
 			p.add(k, "%q is one character; the profile name becomes the session's SourceIdentity, which STS takes from 2 to 64 characters", profile)
 		case seen[profile]:
 			p.add(k, "%q is listed twice", profile)
-		case len(role) > maxRoleNameLen:
-			p.add(k, "%q names the role %q in the data account, %d characters; IAM takes at most %d: use a profile name of at most %d characters, or a shorter %s.dbUserPrefix",
-				profile, role, len(role), maxRoleNameLen, maxRoleNameLen-len(consumer.UserPrefix()), key)
+		case tooLong != "":
+			p.add(k, "%s", tooLong)
 		}
 		seen[profile] = true
 	}
@@ -278,11 +277,22 @@ func (c *Config) checkConsumerProfiles(p *problems, key string, consumer Consume
 // stack whose role in the data account, <prefix><profile>, is longer than
 // IAM takes.
 func CheckUserRoleName(key, prefix, profile string) error {
-	if role := prefix + profile; len(role) > maxRoleNameLen {
-		return Errorf(key, "%q names the role %q in the data account, %d characters; IAM takes at most %d: use a profile name of at most %d characters, or a shorter dbUserPrefix for this consumer",
-			profile, role, len(role), maxRoleNameLen, maxRoleNameLen-len(prefix))
+	if problem := userRoleNameProblem(prefix, profile, "dbUserPrefix for this consumer"); problem != "" {
+		return Errorf(key, "%s", problem)
 	}
 	return nil
+}
+
+// userRoleNameProblem says why <prefix><profile> cannot name a user's role
+// in the data account (IAM's 64 characters), or "" when it can; prefixKey
+// names what holds the prefix, the other thing to shorten.
+func userRoleNameProblem(prefix, profile, prefixKey string) string {
+	role := prefix + profile
+	if len(role) <= maxRoleNameLen {
+		return ""
+	}
+	return fmt.Sprintf("%q names the role %q in the data account, %d characters; IAM takes at most %d: use a profile name of at most %d characters, or a shorter %s",
+		profile, role, len(role), maxRoleNameLen, maxRoleNameLen-len(prefix), prefixKey)
 }
 
 // ValidConsumerName reports whether a name can be a consumers[].name, and so
