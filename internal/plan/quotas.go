@@ -107,7 +107,7 @@ var quotaRules = []quotaRule{
 	},
 	{
 		name: "IAM roles per account", limit: quota.RolesPerAccount, source: iamQuotas,
-		key:     "consumers (one producer role each; the quota can be raised to 5,000); consumer.studio.userProfiles take none, but one role each in the data account with a Redshift Serverless producer, on a producer side every consumer's users together (raise \"Roles per account\" before 1,000)",
+		key:     "consumers (a producer role each); with a Redshift Serverless producer, every consumer's consumer.studio.userProfiles (a role each in the data account): raise \"Roles per account\" (up to 5,000) before it is reached",
 		measure: countBy("aws:iam/role:Role", "", nil),
 	},
 	{
@@ -137,7 +137,7 @@ var quotaRules = []quotaRule{
 	},
 	{
 		name: "managed policy size (characters)", limit: quota.ManagedPolicySize, source: iamQuotas,
-		key:     "athena.tables, athena.bucket.prefixes",
+		key:     "athena.tables, athena.bucket.prefixes (the sign-in and guardrail policies do not grow with the users)",
 		measure: policySize("aws:iam/policy:Policy", "policy", func(r offline.Resource, _ namer) string { return r.Name }),
 	},
 	{
