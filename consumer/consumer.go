@@ -294,8 +294,8 @@ func NewConsumer(ctx *pulumi.Context, name string, args *ConsumerArgs, opts ...p
 // the program sets neither, would send them empty on every update
 // (terraform-provider-aws #39894), so every `pulumi up` would update every
 // profile. They are ignored, not pinned: AWS's default is the current
-// SageMaker Distribution, past 2.0 as idle shutdown needs (the README's
-// first-deploy list checks a profile older than that), which each space may
+// SageMaker Distribution, past 2.0 as idle shutdown needs (docs/first-deploy.md
+// checks a profile older than that), which each space may
 // override, and a pin would be a per-region image account table and an
 // alias to keep current by hand. The JupyterLab default instance type the
 // team settings set sits beside them and is not ignored. A

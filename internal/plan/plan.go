@@ -17,7 +17,7 @@ import (
 )
 
 // Plan is the whole plan; its JSON field names are a stable interface
-// documented in README.md.
+// documented in docs/operations.md.
 type Plan struct {
 	Project   string         `json:"project"`
 	Stack     string         `json:"stack"`
